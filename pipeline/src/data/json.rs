@@ -1,0 +1,64 @@
+//! JSON helpers shared by the label, box and submission files: strict UTF-8
+//! reading with file-named errors, 4-space pretty writing (the official
+//! files' indentation) and atomic replacement on disk.
+
+use super::error::{DataError, Result};
+use serde::Serialize;
+use std::io::Write;
+use std::path::Path;
+
+/// Reads a file as UTF-8 JSON into a `serde_json::Value`.
+pub fn read_value(path: &Path) -> Result<serde_json::Value> {
+    let bytes =
+        std::fs::read(path).map_err(|e| DataError::file(path, format!("cannot read: {e}")))?;
+    if bytes.is_empty() {
+        return Err(DataError::file(path, "file is empty (0 bytes)"));
+    }
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|e| DataError::file(path, format!("not UTF-8 text: {e}")))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    serde_json::from_str(text).map_err(|e| DataError::file(path, format!("not valid JSON: {e}")))
+}
+
+/// Serialises with 4-space indentation, as the challenge's own files are.
+pub fn to_pretty(value: &impl Serialize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+    value
+        .serialize(&mut ser)
+        .expect("serialising plain data to memory cannot fail");
+    out
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same folder,
+/// flushed to disk, then renamed over the target. A reader never sees a
+/// half-written file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let fail = |e: std::io::Error| DataError::file(path, format!("cannot write: {e}"));
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.partial", std::process::id()));
+    let mut file = std::fs::File::create(&tmp).map_err(fail)?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(fail(e));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        fail(e)
+    })
+}
+
+/// Pretty-prints `value` and writes it atomically.
+pub fn write_pretty(path: &Path, value: &impl Serialize) -> Result<()> {
+    write_atomic(path, &to_pretty(value))
+}

@@ -1,0 +1,9 @@
+//! cervai's pipeline: data layer, OpenCV image work, the stages of a run,
+//! the official metric, reports and the demo-cohort generator. The `cervai`
+//! binary (`main.rs`) only parses the command line and dispatches here.
+
+pub mod anatomy;
+pub mod cli;
+pub mod data;
+pub mod device;
+pub mod logging;
