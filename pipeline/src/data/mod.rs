@@ -7,8 +7,10 @@ pub mod error;
 pub mod image;
 pub mod json;
 pub mod labels;
+pub mod study;
 
 pub use boxes::{read_boxes, write_boxes, PixelBox, ScoredBox, SpineBoxes};
 pub use error::DataError;
 pub use image::{load_gray, GrayImage};
 pub use labels::{read_labels, write_labels, PatientGrades};
+pub use study::{list_patients, load_study, match_ids, IdMatch, Study};
