@@ -7,3 +7,5 @@ pub mod cli;
 pub mod data;
 pub mod device;
 pub mod logging;
+pub mod metric;
+pub mod run;
