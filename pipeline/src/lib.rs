@@ -8,4 +8,5 @@ pub mod data;
 pub mod device;
 pub mod logging;
 pub mod metric;
+pub mod metric;
 pub mod run;
