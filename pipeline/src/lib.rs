@@ -8,5 +8,4 @@ pub mod data;
 pub mod device;
 pub mod logging;
 pub mod metric;
-pub mod metric;
 pub mod run;
