@@ -153,7 +153,13 @@ fn is_hidden_or_system(name: &str) -> bool {
 /// Entries of a folder as (name, path); names that are not UTF-8 are kept
 /// lossily so that they show up in errors rather than vanish.
 fn read_dir(dir: &Path, patient: Option<&str>) -> Result<Vec<(String, PathBuf)>> {
-    let fail = |e: std::io::Error| DataError::new(patient, dir, format!("cannot list: {e}"));
+    let fail = |e: std::io::Error| {
+        let problem = match e.kind() {
+            std::io::ErrorKind::NotFound => "folder not found".to_owned(),
+            _ => format!("cannot list the folder: {e}"),
+        };
+        DataError::new(patient, dir, problem)
+    };
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(fail)? {
         let entry = entry.map_err(fail)?;
