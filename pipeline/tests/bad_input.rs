@@ -144,6 +144,31 @@ fn truncated_png() {
 }
 
 #[test]
+fn huge_png_header_is_refused_before_decoding() {
+    let mut bytes = plain(1, SIDE, SIDE);
+    bytes[16..24].copy_from_slice(&[0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0]); // 100000x100000
+    let (root, err) = load_with_one_bad(|dir| write(&dir.join("tra/6.png"), &bytes));
+    assert_names(
+        &err,
+        "bad",
+        &root.path().join("bad/tra/6.png"),
+        "100000x100000",
+    );
+}
+
+#[test]
+fn other_image_formats_are_refused() {
+    let bmp = b"BM\x36\x00\x00\x00\x00\x00\x00\x00\x36\x00\x00\x00";
+    let (root, err) = load_with_one_bad(|dir| write(&dir.join("sag/6.png"), bmp));
+    assert_names(
+        &err,
+        "bad",
+        &root.path().join("bad/sag/6.png"),
+        "neither PNG nor JPEG",
+    );
+}
+
+#[test]
 fn image_not_224_is_refused() {
     let (root, err) = load_with_one_bad(|dir| write(&dir.join("sag/7.png"), &plain(1, 224, 200)));
     assert_names(&err, "bad", &root.path().join("bad/sag/7.png"), "200x224");

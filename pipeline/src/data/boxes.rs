@@ -180,7 +180,16 @@ impl BoxFile {
 /// `allow_missing`, a `null` box is a level not found; otherwise every
 /// level must have three boxes.
 pub fn read_boxes(path: &Path, allow_missing: bool) -> Result<BoxFile> {
-    let Value::Array(records) = json::read_value(path)? else {
+    boxes_from_value(json::read_value(path)?, path, allow_missing)
+}
+
+/// [`read_boxes`] on bytes already in memory; `path` names them in errors.
+pub fn parse_boxes(bytes: &[u8], path: &Path, allow_missing: bool) -> Result<BoxFile> {
+    boxes_from_value(json::parse_value(bytes, path)?, path, allow_missing)
+}
+
+fn boxes_from_value(value: Value, path: &Path, allow_missing: bool) -> Result<BoxFile> {
+    let Value::Array(records) = value else {
         return Err(DataError::file(
             path,
             "expected a JSON array of patient records",

@@ -6,6 +6,8 @@
 //! (BGR weights), alpha dropped; the official layout is 224×224, and an
 //! image of any other size is refused, because its boxes and crops would not
 //! match. General detector datasets letterbox instead (see `yolo`).
+//! Only PNG and JPEG are decoded, and only when their header declares at
+//! most `header::MAX_SIDE` pixels a side.
 
 use super::error::{DataError, Result};
 use opencv::core::{self, Mat, Scalar, CV_8U, CV_8UC1};
@@ -72,7 +74,18 @@ pub fn load_gray_any_size(path: &Path, patient: &str) -> Result<GrayImage> {
         return Err(fail("file is empty (0 bytes)".into()));
     }
     let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read: {e}")))?;
-    let buf = Mat::from_slice(&bytes).map_err(|e| fail(e.to_string()))?;
+    decode_gray(&bytes, path, patient)
+}
+
+/// Decodes PNG/JPEG bytes with the policy above, keeping the size; `path`
+/// and `patient` name the image in errors.
+pub fn decode_gray(bytes: &[u8], path: &Path, patient: &str) -> Result<GrayImage> {
+    let fail = |p: String| DataError::patient(patient, path, p);
+    if bytes.is_empty() {
+        return Err(fail("file is empty (0 bytes)".into()));
+    }
+    super::header::check(bytes).map_err(fail)?;
+    let buf = Mat::from_slice(bytes).map_err(|e| fail(e.to_string()))?;
     let raw = imgcodecs::imdecode(&buf, imgcodecs::IMREAD_UNCHANGED)
         .map_err(|e| fail(format!("not a readable image: {e}")))?;
     if raw.empty() {

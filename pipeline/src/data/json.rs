@@ -11,10 +11,16 @@ use std::path::Path;
 pub fn read_value(path: &Path) -> Result<serde_json::Value> {
     let bytes =
         std::fs::read(path).map_err(|e| DataError::file(path, format!("cannot read: {e}")))?;
+    parse_value(&bytes, path)
+}
+
+/// Parses bytes as UTF-8 JSON (a leading BOM is allowed); `origin` names
+/// the file in errors.
+pub fn parse_value(bytes: &[u8], path: &Path) -> Result<serde_json::Value> {
     if bytes.is_empty() {
         return Err(DataError::file(path, "file is empty (0 bytes)"));
     }
-    let text = std::str::from_utf8(&bytes)
+    let text = std::str::from_utf8(bytes)
         .map_err(|e| DataError::file(path, format!("not UTF-8 text: {e}")))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     serde_json::from_str(text).map_err(|e| DataError::file(path, format!("not valid JSON: {e}")))

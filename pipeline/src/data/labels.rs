@@ -62,7 +62,15 @@ impl LabelFile {
 /// error; a bad record is listed in `errors` and the others are kept. A
 /// repeated id keeps the first record and reports the repeat.
 pub fn read_labels(path: &Path) -> Result<LabelFile> {
-    let value = json::read_value(path)?;
+    labels_from_value(json::read_value(path)?, path)
+}
+
+/// [`read_labels`] on bytes already in memory; `path` names them in errors.
+pub fn parse_labels(bytes: &[u8], path: &Path) -> Result<LabelFile> {
+    labels_from_value(json::parse_value(bytes, path)?, path)
+}
+
+fn labels_from_value(value: Value, path: &Path) -> Result<LabelFile> {
     let Value::Array(records) = value else {
         return Err(DataError::file(
             path,

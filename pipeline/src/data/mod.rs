@@ -4,6 +4,7 @@
 
 pub mod boxes;
 pub mod error;
+pub mod header;
 pub mod image;
 pub mod json;
 pub mod labels;
