@@ -18,9 +18,14 @@ VARIANT=cpu
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
-# --- system packages: OpenCV from Debian, clang for the opencv binding generator
+# --- system packages: OpenCV from Debian, clang for the opencv binding generator,
+# DejaVu Sans for chart text (plotters' ab_glyph backend loads it at run time);
+# chromium only with CERVAI_BROWSER_TESTS=1 (the report's headless-browser
+# test; it skips, saying so, without it).
+apt_pkgs=(libopencv-dev clang libclang-dev pkg-config fonts-dejavu-core)
+[ "${CERVAI_BROWSER_TESTS:-0}" = 1 ] && apt_pkgs+=(chromium)
 need_apt=()
-for pkg in libopencv-dev clang libclang-dev pkg-config; do
+for pkg in "${apt_pkgs[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

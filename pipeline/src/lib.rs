@@ -9,3 +9,4 @@ pub mod device;
 pub mod logging;
 pub mod metric;
 pub mod run;
+pub mod report;
