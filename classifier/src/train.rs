@@ -53,18 +53,16 @@ pub fn fit_levels(
     fit(vs, data, &cfg.train, cfg.seed, step, on_epoch)
 }
 
-/// Trains the whole-spine head on `data`, first fitting its geometry
-/// standardisation to the training rows.
+/// Trains the whole-spine head on `data`. Call
+/// [`SpineHead::fit_standardization`] on the training features first.
 pub fn fit_spine(
-    head: &mut SpineHead,
+    head: &SpineHead,
     vs: &nn::VarStore,
     data: &SpineData,
     cfg: &GraderConfig,
     on_epoch: &mut dyn FnMut(&EpochStats),
 ) -> Vec<EpochStats> {
     let device = vs.device();
-    head.fit_standardization(&data.geometry.to_device(device));
-    let head: &SpineHead = head;
     let w_qd = weights(&data.qd, QD_CLASSES, cfg, device);
     let w_sl = weights(&data.sl, SL_CLASSES, cfg, device);
     let gamma = cfg.loss.focal_gamma;
