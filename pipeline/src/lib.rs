@@ -4,8 +4,10 @@
 
 pub mod anatomy;
 pub mod cli;
+pub mod crops;
 pub mod data;
 pub mod device;
+pub mod grade;
 pub mod logging;
 pub mod metric;
 pub mod run;
