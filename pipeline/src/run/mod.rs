@@ -7,12 +7,18 @@ pub mod config;
 pub mod detect;
 pub mod drive;
 pub mod errors;
+pub mod execute;
+pub mod grade;
 pub mod layout;
 pub mod localize;
 pub mod lock;
+pub mod merge;
+pub mod models;
 pub mod progress;
+pub mod report;
 pub mod shard;
 
 pub use config::{BoxSource, ResolvedRun, RunConfig, Stage};
+pub use execute::{execute, RunSummary};
 pub use layout::RunDir;
 pub use shard::Shard;

@@ -1,0 +1,132 @@
+//! One invocation of `cervai run`: lock the run directory, check or save
+//! its config, pick this shard's patients, run the asked stages in order,
+//! and write `errors.json` with every patient that failed.
+
+use super::config::{BoxSource, ResolvedRun, Stage};
+use super::drive::StageOutcome;
+use super::errors::{self, PatientError};
+use super::layout::RunDir;
+use super::localize::{Localizer, TrueBoxes};
+use super::lock::RunLock;
+use super::shard::Shard;
+use crate::data::{json, study};
+use crate::metric::Score;
+use anyhow::{bail, Context};
+use std::path::Path;
+
+/// What a run did, for the summary line and the exit status.
+#[derive(Debug, Default)]
+pub struct RunSummary {
+    pub patients: usize,
+    pub stages: Vec<(Stage, StageOutcome)>,
+    pub failed: Vec<PatientError>,
+    pub score: Option<Score>,
+    pub seconds: f64,
+}
+
+/// Runs `stages` of `plan` into `run`.
+pub fn execute(plan: &ResolvedRun, run: &RunDir, stages: &[Stage]) -> anyhow::Result<RunSummary> {
+    let started = std::time::Instant::now();
+    let _lock = RunLock::acquire(&run.root)?;
+    save_or_check_config(plan, run)?;
+    crate::device::set_threads(plan.config.threads);
+
+    // This shard's patients, in a stable order
+    let shard: Shard = plan.shard.parse().map_err(anyhow::Error::msg)?;
+    let ids: Vec<String> = study::list_patients(&plan.data)?
+        .into_iter()
+        .filter(|id| shard.contains(id))
+        .collect();
+    tracing::info!(
+        "{} patients in {} (shard {shard})",
+        ids.len(),
+        plan.data.display()
+    );
+
+    // Run the stages in anatomical-pipeline order
+    let mut summary = RunSummary {
+        patients: ids.len(),
+        ..Default::default()
+    };
+    let mut order = stages.to_vec();
+    order.sort();
+    order.dedup();
+    for stage in order {
+        let outcome = run_stage(stage, plan, run, &ids, &mut summary)?;
+        summary.failed.extend(outcome.failed.iter().cloned());
+        summary.stages.push((stage, outcome));
+    }
+
+    // Record failures (a resumed run that fixed them clears them)
+    errors::write(&run.errors(), &summary.failed)?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+fn run_stage(
+    stage: Stage,
+    plan: &ResolvedRun,
+    run: &RunDir,
+    ids: &[String],
+    summary: &mut RunSummary,
+) -> anyhow::Result<StageOutcome> {
+    let batch = plan.config.batch_patients.max(1);
+    let outcome = match stage {
+        Stage::Detect => {
+            let mut localizer = localizer(plan)?;
+            let outcome = super::detect::run(&plan.data, run, ids, batch, localizer.as_mut());
+            super::detect::collect(run, ids)?;
+            outcome
+        }
+        Stage::Crop => super::grade::crop_stage(plan, run, ids)?,
+        Stage::Grade => super::grade::grade_stage(plan, run, ids)?,
+        Stage::Report => {
+            summary.score = super::report::score_run(&plan.data, run)?;
+            StageOutcome::default()
+        }
+    };
+    Ok(outcome)
+}
+
+fn localizer(plan: &ResolvedRun) -> anyhow::Result<Box<dyn Localizer>> {
+    match plan.config.boxes {
+        BoxSource::Truth => {
+            let path = plan.data.join("bounding_box_train.json");
+            Ok(Box::new(TrueBoxes::load(&path)?))
+        }
+        BoxSource::Detected => {
+            let Some(model) = &plan.config.detector else {
+                bail!("the detect stage needs a detector: pass --detector or set `detector`")
+            };
+            let device = plan.config.device.resolve()?;
+            super::models::load_detector(model, device)
+        }
+    }
+}
+
+/// A new run saves its config; a resumed run must have been made with the
+/// same inputs and models, or its old outputs would be mixed with new ones.
+fn save_or_check_config(plan: &ResolvedRun, run: &RunDir) -> anyhow::Result<()> {
+    let path = run.config();
+    if path.exists() {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let old: ResolvedRun = toml::from_str(&text)
+            .with_context(|| format!("{} is not a cervai run config", path.display()))?;
+        if !old.same_outputs_as(plan) {
+            bail!(
+                "{} was made with other data, shard, models or box source; resume it with the \
+                 same settings or choose a new --out",
+                run.root.display()
+            );
+        }
+    }
+    let text = toml::to_string_pretty(plan).context("cannot serialise the run config")?;
+    json::write_atomic(&path, text.as_bytes())?;
+    Ok(())
+}
+
+/// Whether `dir` looks like a run directory (for `merge`).
+pub fn is_run_dir(dir: &Path) -> bool {
+    RunDir::new(dir).config().exists()
+}

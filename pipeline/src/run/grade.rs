@@ -1,0 +1,150 @@
+//! Stages 2 and 3: crops for every patient from its images and stage-1
+//! boxes (written to `RUN/crops/<id>/`, manifest last), then grades from
+//! the crops (one file per patient, then `RUN/predictions.json`).
+
+use super::config::ResolvedRun;
+use super::detect::read_patient;
+use super::drive::{drive, StageOutcome};
+use super::errors::PatientError;
+use super::layout::RunDir;
+use crate::crops::{crop_study, read_crops, write_crops, CropConfig, PatientCrops, MANIFEST};
+use crate::data::labels::{read_labels, write_labels, PatientGrades};
+use crate::data::{study, DataError};
+use crate::grade::{load_grader, predict};
+use anyhow::{bail, Context};
+use rayon::prelude::*;
+use std::path::Path;
+
+/// The grader checkpoint of the plan, or an error naming the flag.
+fn grader_path(plan: &ResolvedRun) -> anyhow::Result<&Path> {
+    match &plan.config.grader {
+        Some(path) => Ok(path),
+        None => bail!("the crop and grade stages need a grader: pass --grader or set `grader`"),
+    }
+}
+
+/// Crop settings stored in the grader checkpoint (crops must match them).
+fn crop_config(plan: &ResolvedRun) -> anyhow::Result<CropConfig> {
+    let path = grader_path(plan)?;
+    let (_, crops) = load_grader(path, tch::Device::Cpu)
+        .with_context(|| format!("cannot load grader {}", path.display()))?;
+    Ok(crops)
+}
+
+/// Stage 2: crops every patient that has boxes and no complete crops yet.
+pub fn crop_stage(
+    plan: &ResolvedRun,
+    run: &RunDir,
+    ids: &[String],
+) -> anyhow::Result<StageOutcome> {
+    const STAGE: &str = "crop";
+    let cfg = crop_config(plan)?;
+    let is_done = |id: &str| run.crops(id).join(MANIFEST).exists();
+    Ok(drive(
+        STAGE,
+        ids,
+        plan.config.batch_patients,
+        is_done,
+        |chunk| {
+            chunk
+                .par_iter()
+                .map(|id| crop_one(&plan.data, run, id, &cfg))
+                .collect()
+        },
+    ))
+}
+
+fn crop_one(data: &Path, run: &RunDir, id: &str, cfg: &CropConfig) -> Result<(), PatientError> {
+    const STAGE: &str = "crop";
+    let data_err = |e: DataError| PatientError::from_data(id, STAGE, &e);
+    let boxes = read_patient(run, id).map_err(|e| {
+        let problem = format!("no boxes from the detect stage ({})", e.problem);
+        PatientError::new(id, STAGE, &e.file, problem)
+    })?;
+    let study = study::load_study(data, id).map_err(data_err)?;
+    let crops = crop_study(&study, &boxes, cfg)
+        .map_err(|e| PatientError::new(id, STAGE, &run.crops(id), e.problem))?;
+    write_crops(&run.crops(id), &crops).map_err(data_err)
+}
+
+/// Stage 3: grades every patient with complete crops and no grades yet.
+pub fn grade_stage(
+    plan: &ResolvedRun,
+    run: &RunDir,
+    ids: &[String],
+) -> anyhow::Result<StageOutcome> {
+    const STAGE: &str = "grade";
+    let path = grader_path(plan)?;
+    let device = plan.config.device.resolve()?;
+    let (grader, expected) = load_grader(path, device)
+        .with_context(|| format!("cannot load grader {}", path.display()))?;
+    let is_done = |id: &str| read_patient_grades(run, id).is_ok();
+    let batch_levels = plan.config.batch_patients.max(1) * 11;
+    let outcome = drive(STAGE, ids, plan.config.batch_patients, is_done, |chunk| {
+        // Read the crops (parallel I/O)
+        let loaded: Vec<Result<PatientCrops, PatientError>> = chunk
+            .par_iter()
+            .map(|id| {
+                let crops = read_crops(&run.crops(id)).map_err(|e| {
+                    let problem = format!("no complete crops ({})", e.problem);
+                    PatientError::new(id, STAGE, &e.file, problem)
+                })?;
+                if crops.config != expected {
+                    let problem = "crops were cut with other settings than the grader expects; \
+                                   delete this folder to re-crop";
+                    return Err(PatientError::new(id, STAGE, &run.crops(id), problem));
+                }
+                Ok(crops)
+            })
+            .collect();
+
+        // Grade the patients whose crops loaded, as one batch
+        let ready: Vec<&PatientCrops> = loaded.iter().filter_map(|c| c.as_ref().ok()).collect();
+        let graded = predict(&grader, &expected, &ready, batch_levels);
+        let mut graded = match graded {
+            Ok(grades) => grades.into_iter().map(Ok).collect::<Vec<_>>(),
+            Err(e) => ready.iter().map(|_| Err(e.to_string())).collect(),
+        }
+        .into_iter();
+
+        // Write each patient's grades atomically
+        chunk
+            .iter()
+            .zip(loaded)
+            .map(|(id, crops)| {
+                crops?;
+                let grades = graded.next().expect("one answer per graded patient");
+                let grades = grades.map_err(|p| PatientError::new(id, STAGE, path, p))?;
+                write_labels(&run.patient_grades(id), &[grades])
+                    .map_err(|e| PatientError::from_data(id, STAGE, &e))
+            })
+            .collect()
+    });
+    collect(run, ids)?;
+    Ok(outcome)
+}
+
+/// One patient's grades as written by stage 3.
+pub fn read_patient_grades(run: &RunDir, id: &str) -> Result<PatientGrades, DataError> {
+    let path = run.patient_grades(id);
+    let mut file = read_labels(&path)?;
+    match (file.patients.pop(), file.errors.pop()) {
+        (Some(p), None) if file.patients.is_empty() && p.id == id => Ok(p),
+        (_, Some(e)) => Err(e),
+        _ => Err(DataError::patient(
+            id,
+            &path,
+            "expected exactly this patient's grades",
+        )),
+    }
+}
+
+/// Gathers the grades of `ids` (those present) into `RUN/predictions.json`.
+pub fn collect(run: &RunDir, ids: &[String]) -> Result<Vec<PatientGrades>, DataError> {
+    let all: Vec<PatientGrades> = ids
+        .par_iter()
+        .filter_map(|id| read_patient_grades(run, id).ok())
+        .collect();
+    write_labels(&run.predictions(), &all)?;
+    Ok(all)
+}
