@@ -21,20 +21,47 @@ pub struct CanalSpot {
     pub found: bool,
 }
 
-/// Finds the canal and cuts the axial patch around it.
-pub fn axial_patch(image: &GrayImage, cfg: &CropConfig) -> opencv::Result<(GrayImage, CanalSpot)> {
-    let spot = locate_canal(image, cfg)?;
+/// Cuts the axial patch of `cfg.axial_window` around `spot`.
+pub fn axial_patch(
+    image: &GrayImage,
+    spot: &CanalSpot,
+    cfg: &CropConfig,
+) -> opencv::Result<GrayImage> {
     let frame = Frame {
         centre: spot.centre,
         axis: (0.0, 1.0),
         height: cfg.axial_window,
         width: cfg.axial_window,
     };
-    Ok((cut(image, &frame, cfg.axial_size, cfg.axial_size)?, spot))
+    cut(image, &frame, cfg.axial_size, cfg.axial_size)
 }
 
-/// Maximum of the ring filter inside the central search window.
-pub fn locate_canal(image: &GrayImage, cfg: &CropConfig) -> opencv::Result<CanalSpot> {
+/// Places the canal on each of one patient's axial images. A first pass
+/// searches the central `canal_search` window of every image; the second
+/// searches within `canal_track` pixels of the median of the first-pass
+/// hits, so that one image with a brighter ring elsewhere (a vessel, the
+/// skin) cannot pull its patch off the canal.
+pub fn locate_canals(images: &[GrayImage], cfg: &CropConfig) -> opencv::Result<Vec<CanalSpot>> {
+    let first = images
+        .iter()
+        .map(|img| locate_canal(img, cfg, search_window(img, cfg.canal_search)))
+        .collect::<opencv::Result<Vec<_>>>()?;
+    let Some(anchor) = median_found(&first) else {
+        return Ok(first);
+    };
+    images
+        .iter()
+        .map(|img| locate_canal(img, cfg, window_around(img, anchor, cfg.canal_track)))
+        .collect()
+}
+
+/// Maximum of the ring filter inside `window`; the image centre when it
+/// is weaker than `canal_min_contrast`.
+pub fn locate_canal(
+    image: &GrayImage,
+    cfg: &CropConfig,
+    window: Rect,
+) -> opencv::Result<CanalSpot> {
     let centre = (
         (image.width as f32 - 1.0) / 2.0,
         (image.height as f32 - 1.0) / 2.0,
@@ -54,7 +81,6 @@ pub fn locate_canal(image: &GrayImage, cfg: &CropConfig) -> opencv::Result<Canal
         BORDER_REPLICATE,
     )?;
 
-    let window = search_window(image, cfg.canal_search);
     let roi = Mat::roi(&response, window)?;
     let (mut best, mut at) = (0.0f64, Point::default());
     core::min_max_loc(
@@ -78,6 +104,22 @@ pub fn locate_canal(image: &GrayImage, cfg: &CropConfig) -> opencv::Result<Canal
         contrast: best as f32,
         found: true,
     })
+}
+
+/// Per-coordinate median of the spots that were found.
+fn median_found(spots: &[CanalSpot]) -> Option<(f32, f32)> {
+    let found: Vec<&CanalSpot> = spots.iter().filter(|s| s.found).collect();
+    if found.is_empty() {
+        return None;
+    }
+    let median = |mut v: Vec<f32>| {
+        v.sort_by(f32::total_cmp);
+        v[v.len() / 2]
+    };
+    Some((
+        median(found.iter().map(|s| s.centre.0).collect()),
+        median(found.iter().map(|s| s.centre.1).collect()),
+    ))
 }
 
 /// Zero-sum kernel: +1 spread over the CSF annulus (r..1.7r), −½ over the
@@ -110,7 +152,8 @@ fn ring_kernel(radius: f32) -> opencv::Result<Mat> {
     Mat::new_rows_cols_with_data(side, side, &values)?.try_clone()
 }
 
-fn search_window(image: &GrayImage, fraction: f32) -> Rect {
+/// The centred window covering `fraction` of each side.
+pub fn search_window(image: &GrayImage, fraction: f32) -> Rect {
     let (w, h) = (image.width as f32, image.height as f32);
     let (sw, sh) = (
         (w * fraction).round().max(1.0),
@@ -119,6 +162,16 @@ fn search_window(image: &GrayImage, fraction: f32) -> Rect {
     let x = ((w - sw) / 2.0).round() as i32;
     let y = ((h - sh) / 2.0).round() as i32;
     Rect::new(x, y, sw as i32, sh as i32)
+}
+
+/// The window within `radius` pixels of `centre`, clipped to the image.
+fn window_around(image: &GrayImage, centre: (f32, f32), radius: f32) -> Rect {
+    let r = radius.max(0.0).round() as i32;
+    let (cx, cy) = (centre.0.round() as i32, centre.1.round() as i32);
+    let (w, h) = (image.width as i32, image.height as i32);
+    let (x0, y0) = ((cx - r).clamp(0, w - 1), (cy - r).clamp(0, h - 1));
+    let (x1, y1) = ((cx + r).clamp(0, w - 1), (cy + r).clamp(0, h - 1));
+    Rect::new(x0, y0, x1 - x0 + 1, y1 - y0 + 1)
 }
 
 #[cfg(test)]
@@ -148,7 +201,8 @@ mod tests {
     #[test]
     fn finds_an_off_centre_canal_and_not_a_bright_blob() {
         let cfg = CropConfig::default();
-        let spot = locate_canal(&axial_with_canal(130.0, 125.0), &cfg).unwrap();
+        let img = axial_with_canal(130.0, 125.0);
+        let spot = locate_canal(&img, &cfg, search_window(&img, cfg.canal_search)).unwrap();
         assert!(spot.found, "{spot:?}");
         assert!((spot.centre.0 - 130.0).abs() <= 1.0, "{spot:?}");
         assert!((spot.centre.1 - 125.0).abs() <= 1.0, "{spot:?}");
@@ -158,8 +212,41 @@ mod tests {
     fn a_flat_image_falls_back_to_the_centre() {
         let mut flat = GrayImage::new(224, 224);
         flat.pixels.fill(100);
-        let spot = locate_canal(&flat, &CropConfig::default()).unwrap();
+        let cfg = CropConfig::default();
+        let spot = locate_canal(&flat, &cfg, search_window(&flat, cfg.canal_search)).unwrap();
         assert!(!spot.found);
         assert_eq!(spot.centre, (111.5, 111.5));
+    }
+
+    #[test]
+    fn the_second_pass_keeps_an_outlier_image_near_the_others() {
+        let cfg = CropConfig::default();
+        let mut images: Vec<GrayImage> = (0..5).map(|_| axial_with_canal(115.0, 100.0)).collect();
+        // One image: a weak canal ring and a stronger ring-like decoy.
+        let mut odd = axial_with_canal(115.0, 100.0);
+        for y in 0..224 {
+            for x in 0..224 {
+                let r = ((x as f32 - 150.0).powi(2) + (y as f32 - 140.0).powi(2)).sqrt();
+                let p = &mut odd.pixels[y * 224 + x];
+                if (6.0..10.0).contains(&r) {
+                    *p = 255;
+                } else if *p == 230 {
+                    *p = 120;
+                }
+            }
+        }
+        images.push(odd);
+        let first = locate_canal(
+            &images[5],
+            &cfg,
+            search_window(&images[5], cfg.canal_search),
+        );
+        assert!(
+            (first.unwrap().centre.0 - 150.0).abs() <= 1.0,
+            "the decoy wins alone"
+        );
+        let spots = locate_canals(&images, &cfg).unwrap();
+        assert!((spots[5].centre.0 - 115.0).abs() <= 1.0, "{:?}", spots[5]);
+        assert!((spots[5].centre.1 - 100.0).abs() <= 1.0, "{:?}", spots[5]);
     }
 }

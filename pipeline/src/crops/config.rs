@@ -22,6 +22,9 @@ pub struct CropConfig {
     pub canal_radius: f32,
     /// Fraction of the axial image (centred) searched for the canal.
     pub canal_search: f32,
+    /// Largest distance (source pixels) of a position's canal from the
+    /// median canal position of the patient's eleven axial images.
+    pub canal_track: f32,
     /// Smallest ring contrast (grey levels) accepted as a found canal;
     /// below it the patch falls back to the image centre.
     pub canal_min_contrast: f32,
@@ -42,6 +45,7 @@ impl Default for CropConfig {
             axial_window: 72.0,
             canal_radius: 6.0,
             canal_search: 0.6,
+            canal_track: 12.0,
             canal_min_contrast: 6.0,
             column_height: 96,
             column_width: 48,

@@ -96,6 +96,7 @@ pub fn crop_patient(
     let centres = column.centres();
     let cv = |e: opencv::Error| fail(format!("OpenCV: {e}"));
 
+    let canals = axial::locate_canals(axial, cfg).map_err(cv)?;
     let mut levels = Vec::with_capacity(Position::ALL.len());
     for position in Position::ALL {
         let frame = frame::position_frame(&centres, position, cfg.sagittal_span);
@@ -103,7 +104,8 @@ pub fn crop_patient(
         let cut = |img: &GrayImage| warp::cut(img, &frame, size, size);
         let slices = [cut(&sagittal[0]), cut(&sagittal[1]), cut(&sagittal[2])];
         let [a, b, c] = slices;
-        let (patch, canal) = axial::axial_patch(&axial[position.index()], cfg).map_err(cv)?;
+        let canal = canals[position.index()];
+        let patch = axial::axial_patch(&axial[position.index()], &canal, cfg).map_err(cv)?;
         levels.push(LevelCrop {
             position,
             sagittal: [a.map_err(cv)?, b.map_err(cv)?, c.map_err(cv)?],
