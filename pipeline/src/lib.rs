@@ -6,6 +6,7 @@ pub mod anatomy;
 pub mod cli;
 pub mod crops;
 pub mod data;
+pub mod detect;
 pub mod device;
 pub mod grade;
 pub mod logging;
