@@ -2,6 +2,7 @@
 //! the official metric, reports and the demo-cohort generator. The `cervai`
 //! binary (`main.rs`) only parses the command line and dispatches here.
 
+pub mod ablate;
 pub mod anatomy;
 pub mod cli;
 pub mod crops;
@@ -10,6 +11,7 @@ pub mod detect;
 pub mod device;
 pub mod grade;
 pub mod logging;
+pub mod synth;
 pub mod metric;
 pub mod run;
 pub mod report;

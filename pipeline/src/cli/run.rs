@@ -85,6 +85,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             score.n_scored
         );
     }
+    if let Some(index) = &summary.report {
+        println!("report: {}", index.display());
+    }
     let per_second = summary.patients as f64 / summary.seconds.max(1e-9);
     println!(
         "{} patients in {:.1} s ({per_second:.1}/s); run directory {}",

@@ -21,6 +21,8 @@ pub struct RunSummary {
     pub stages: Vec<(Stage, StageOutcome)>,
     pub failed: Vec<PatientError>,
     pub score: Option<Score>,
+    /// `RUN/report/index.html`, when the report stage ran.
+    pub report: Option<std::path::PathBuf>,
     pub seconds: f64,
 }
 
@@ -82,6 +84,12 @@ fn run_stage(
         Stage::Grade => super::grade::grade_stage(plan, run, ids)?,
         Stage::Report => {
             summary.score = super::report::score_run(&plan.data, run)?;
+            let opts = crate::report::ReportOptions::default();
+            let written = crate::report::write_run_report(&run.root, &plan.data, &opts)?;
+            for note in &written.notes {
+                tracing::warn!("report: {note}");
+            }
+            summary.report = Some(written.index);
             StageOutcome::default()
         }
     };
