@@ -140,7 +140,8 @@ fn fixture(with_labels: bool) -> Fixture {
     write_boxes(&run.join("boxes.json"), &detected, true).unwrap();
     let preds = vec![grades("p01", 1), grades("p02", 5)];
     write_labels(&run.join("predictions.json"), &preds).unwrap();
-    let errors = r#"[{"id": "p03", "stage": "grade", "file": "crops/p03/manifest.json", "problem": "crop <empty> & bad"}]"#;
+    let errors = r#"[{"id": "p03", "stage": "grade", "file": "crops/p03/manifest.json",
+                      "problem": "crop <empty> & bad"}]"#;
     std::fs::write(run.join("errors.json"), errors).unwrap();
     std::fs::write(
         run.join("config.toml"),

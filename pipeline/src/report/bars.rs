@@ -99,7 +99,8 @@ fn draw_bars(root: &Canvas, bars: &[AblationBar], title: &str, text: bool) -> Dr
             .draw_series(rects)?
             .label(*metric)
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled()));
-        let errors = mine.iter().map(|(x0, b)| {
+        let spread = mine.iter().filter(|(_, b)| b.sd > 0.0);
+        let errors = spread.map(|(x0, b)| {
             let xc = x0 + step * 0.45;
             ErrorBar::new_vertical(
                 xc,
@@ -152,4 +153,39 @@ fn first_seen<'a>(names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bar(variant: &str, metric: &str, mean: f64, sd: f64) -> AblationBar {
+        let (variant, metric) = (variant.into(), metric.into());
+        AblationBar {
+            variant,
+            metric,
+            mean,
+            sd,
+        }
+    }
+
+    #[test]
+    fn bars_draw_without_a_font_and_refuse_bad_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let png = dir.path().join("bars.png");
+        let bars = [bar("a", "f1", 0.5, 0.1), bar("b", "f1", 0.3, 0.0)];
+        draw_ablation(&bars, "t", &png, false).unwrap();
+        assert!(png.is_file());
+        let bad = [bar("a", "f1", f64::NAN, 0.1)];
+        assert!(draw_ablation(&bad, "t", &png, false).is_err());
+        assert_eq!(value_range(&bars), 0.0..0.6 * 1.25);
+    }
+
+    #[test]
+    fn variants_keep_their_first_order() {
+        assert_eq!(
+            first_seen(["b", "a", "b", "c"].into_iter()),
+            vec!["b", "a", "c"]
+        );
+    }
 }

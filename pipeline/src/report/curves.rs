@@ -188,3 +188,34 @@ pub(super) fn padded_range(values: impl Iterator<Item = f64>) -> Range<f64> {
     let pad = ((hi - lo) * 0.05).max(1e-3);
     (lo - pad)..(hi + pad)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> EpochTable {
+        EpochTable {
+            epochs: vec![1.0, 2.0, 3.0],
+            columns: vec!["loss".into(), "val_f1".into()],
+            values: vec![vec![1.0, 0.5, 0.4], vec![0.2, f64::NAN, 0.5]],
+        }
+    }
+
+    #[test]
+    fn curves_draw_without_a_font() {
+        let dir = tempfile::tempdir().unwrap();
+        let png = dir.path().join("curves.png");
+        draw_curves(&table(), &png, false).unwrap();
+        let img = crate::data::image::load_gray_any_size(&png, "curves").unwrap();
+        assert_eq!((img.width, img.height), (1000, 720));
+        assert!(img.pixels.iter().any(|&p| p < 128), "lines are drawn");
+    }
+
+    #[test]
+    fn losses_and_metrics_go_to_their_panels() {
+        assert_eq!(table().split(), (vec![0], vec![1]));
+        assert_eq!(padded_range([f64::NAN].into_iter()), 0.0..1.0);
+        let r = padded_range([1.0, 3.0].into_iter());
+        assert!((r.start - 0.9).abs() < 1e-9 && (r.end - 3.1).abs() < 1e-9);
+    }
+}

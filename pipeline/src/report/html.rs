@@ -4,6 +4,7 @@
 
 use super::stats::{LevelIou, PatientIou};
 use super::tables::{self, escape, num, url_segment, TASKS};
+use crate::anatomy::SLICES;
 use crate::metric::Score;
 use crate::run::errors::PatientError;
 use std::fmt::Write;
@@ -221,32 +222,30 @@ fn patient_table(rows: &[PatientRow], thumbnails: bool) -> String {
         "<table class=\"patients\"><tr><th>patient</th><th>wrong grades</th><th>mean IoU</th>\
          <th>worst box</th><th>not found</th><th>failed at</th><th>overlay</th></tr>",
     );
-    for p in rows {
-        let wrong = p.wrong.map_or("–".to_owned(), |w| format!("{w} / 18"));
-        let (mean, worst) = match &p.iou {
-            Some(i) => (
-                num(i.mean),
-                format!(
-                    "{} slice {} · {}",
-                    i.worst.0,
-                    [5, 6, 7][i.worst.1],
-                    num(i.worst.2)
-                ),
-            ),
-            None => ("–".to_owned(), "–".to_owned()),
-        };
-        let _ = write!(
-            html,
-            "<tr data-patient=\"{id}\"><td>{id}</td><td>{wrong}</td><td>{mean}</td><td>{worst}</td>\
-             <td>{}</td><td>{}</td><td>{}</td></tr>",
-            p.undetected,
-            escape(&p.failed_stages.join(", ")),
-            overlay_cell(p, thumbnails),
-            id = escape(&p.id)
-        );
-    }
+    rows.iter()
+        .for_each(|p| html.push_str(&patient_row(p, thumbnails)));
     html.push_str("</table>");
     html
+}
+
+fn patient_row(p: &PatientRow, thumbnail: bool) -> String {
+    let wrong = p.wrong.map_or("–".to_owned(), |w| format!("{w} / 18"));
+    let (mean, worst) = match &p.iou {
+        Some(i) => {
+            let (level, slice, iou) = i.worst;
+            let worst = format!("{level} slice {} · {}", SLICES[slice], num(iou));
+            (num(i.mean), worst)
+        }
+        None => ("–".to_owned(), "–".to_owned()),
+    };
+    format!(
+        "<tr data-patient=\"{id}\"><td>{id}</td><td>{wrong}</td><td>{mean}</td>\
+         <td>{worst}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        p.undetected,
+        escape(&p.failed_stages.join(", ")),
+        overlay_cell(p, thumbnail),
+        id = escape(&p.id)
+    )
 }
 
 fn overlay_cell(p: &PatientRow, thumbnail: bool) -> String {
@@ -255,27 +254,33 @@ fn overlay_cell(p: &PatientRow, thumbnail: bool) -> String {
     };
     let href: Vec<String> = path.split('/').map(url_segment).collect();
     let href = href.join("/");
-    if thumbnail {
-        format!("<a href=\"{href}\"><img class=\"thumb\" src=\"{href}\" loading=\"lazy\" alt=\"overlay of {}\"></a>", escape(&p.id))
-    } else {
-        format!("<a href=\"{href}\">overlay</a>")
+    if !thumbnail {
+        return format!("<a href=\"{href}\">overlay</a>");
     }
+    format!(
+        "<a href=\"{href}\"><img class=\"thumb\" src=\"{href}\" loading=\"lazy\" \
+         alt=\"overlay of {}\"></a>",
+        escape(&p.id)
+    )
 }
 
 fn failures_section(r: &RunReport) -> String {
     if r.failures.is_empty() {
         return section("failures", "<p class=\"ok\">No patient failed.</p>");
     }
-    let mut html = String::from("<table class=\"failures\"><tr><th>patient</th><th>stage</th><th>file</th><th>problem</th></tr>");
+    let mut html = String::from(
+        "<table class=\"failures\"><tr><th>patient</th><th>stage</th><th>file</th>\
+         <th>problem</th></tr>",
+    );
     for f in &r.failures {
         let _ = write!(
             html,
-            "<tr data-patient=\"{}\"><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
-            escape(&f.id),
-            escape(&f.id),
+            "<tr data-patient=\"{id}\"><td>{id}</td><td>{}</td><td><code>{}</code></td>\
+             <td>{}</td></tr>",
             escape(&f.stage),
             escape(&f.file),
-            escape(&f.problem)
+            escape(&f.problem),
+            id = escape(&f.id)
         );
     }
     html.push_str("</table>");
@@ -290,27 +295,5 @@ fn config_section(r: &RunReport) -> String {
     section("config", &inner)
 }
 
-const CSS: &str = "\
-body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#1d2330;\
-background:#f6f7f9}\
-header{background:#1f2937;color:#fff;padding:14px 28px;position:sticky;top:0;z-index:1}\
-h1{font-size:20px;margin:0 0 6px}nav a{color:#cfe1ff;margin-right:16px;text-decoration:none}\
-main{padding:8px 28px 40px;max-width:1400px}\
-section{background:#fff;border:1px solid #dde1e7;border-radius:8px;padding:6px 18px 14px;\
-margin:16px 0}h2{font-size:17px;margin:10px 0}h3{font-size:14px;margin:8px 0}\
-table{border-collapse:collapse;margin:6px 0}th,td{border:1px solid #dde1e7;padding:4px 9px;\
-text-align:right}th{background:#eef1f5;font-weight:600}td:first-child,th:first-child{text-align:left}\
-.v{font-weight:700}.total td{border-top:2px solid #1f2937;font-weight:700}\
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:8px 28px}\
-.cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #dde1e7;border-radius:8px;\
-padding:8px 16px;min-width:90px;color:#5b6473}.card b{display:block;font-size:22px;color:#1d2330}\
-.card.main{background:#e8f3ec;border-color:#9fd3ae}\
-.muted{color:#9aa3af}.note{color:#5b6473;font-size:12.5px}.absent{color:#8a6d1f;\
-background:#fff8e1;padding:8px 12px;border-radius:6px}.ok{color:#1f7a3a}\
-.barcell{width:220px;text-align:left}.bar{height:12px;background:#4f7fd9;border-radius:2px}\
-.plot{width:260px}.track{position:relative;height:16px;background:#f0f2f5}\
-.whisker{position:absolute;top:7px;height:2px;background:#6b7280}\
-.box{position:absolute;top:2px;height:12px;background:#93b4ec;border:1px solid #3b67b8;\
-box-sizing:border-box}.median{position:absolute;top:0;width:2px;height:16px;background:#b42318}\
-img.thumb{width:300px;display:block}pre{background:#f3f4f6;padding:10px;overflow:auto;\
-font-size:12.5px}code{font-size:12px}";
+/// The page's style sheet, inlined into `<style>`.
+const CSS: &str = include_str!("report.css");

@@ -46,7 +46,8 @@ pub fn num(x: f64) -> String {
     }
 }
 
-/// One task of the official score: key, title, class names.
+/// One task of the official score: key, title, class names (with their
+/// number, as the label files write them).
 pub struct Task {
     pub key: &'static str,
     pub title: &'static str,
@@ -60,19 +61,19 @@ pub const TASKS: [Task; 4] = [
         key: "qd",
         title: "Curvature (qd)",
         metric: "macro-F1",
-        classes: &["lordosis", "straightened", "kyphotic"],
+        classes: &["0 lordosis", "1 straightened", "2 kyphotic"],
     },
     Task {
         key: "sl",
         title: "Alignment (sl)",
         metric: "F1 of class 0 (poor)",
-        classes: &["poor", "acceptable"],
+        classes: &["0 poor", "1 acceptable"],
     },
     Task {
         key: "zjppt",
         title: "Disc herniation (zjppt, 5 discs pooled)",
         metric: "macro-F1",
-        classes: &["normal", "bulge", "protrusion", "extrusion"],
+        classes: &["0 normal", "1 bulge", "2 protrusion", "3 extrusion"],
     },
     Task {
         key: "zyzg",
@@ -122,16 +123,13 @@ pub fn confusion_table(task: &Task, ts: &TaskScore) -> String {
         "<table class=\"cm\" data-task=\"{}\"><tr><th>true \\ predicted</th>",
         task.key
     );
-    for (c, name) in task.classes.iter().enumerate() {
-        let _ = write!(html, "<th>{c} {name}</th>");
+    for name in task.classes {
+        let _ = write!(html, "<th>{name}</th>");
     }
     html.push_str("<th>total</th><th>F1</th></tr>");
     for (t, row) in m.counts.iter().enumerate() {
-        let _ = write!(
-            html,
-            "<tr><th>{t} {}</th>",
-            task.classes.get(t).unwrap_or(&"")
-        );
+        let name = task.classes.get(t).unwrap_or(&"");
+        let _ = write!(html, "<tr><th>{name}</th>");
         for (p, &n) in row.iter().enumerate() {
             let _ = write!(
                 html,
@@ -151,7 +149,15 @@ pub fn confusion_table(task: &Task, ts: &TaskScore) -> String {
             row.iter().sum::<u64>()
         );
     }
-    html.push_str("</table>");
+    html.push_str("<tr class=\"sum\"><th>predicted total</th>");
+    for p in 0..m.counts.len() {
+        let _ = write!(
+            html,
+            "<td>{}</td>",
+            m.counts.iter().map(|row| row[p]).sum::<u64>()
+        );
+    }
+    let _ = write!(html, "<td>{}</td><td></td></tr></table>", m.total());
     html
 }
 
@@ -251,7 +257,8 @@ mod tests {
         let ts = crate::metric::score_pairs(&[]).sl;
         let ts = TaskScore { confusion: m, ..ts };
         let html = confusion_table(&TASKS[1], &ts);
-        assert!(html.contains("data-true=\"0\" data-pred=\"1\" style=\"background:rgba(218,54,51"));
+        let off_diagonal = "data-true=\"0\" data-pred=\"1\" style=\"background:rgba(218,54,51";
+        assert!(html.contains(off_diagonal));
         assert!(html.contains(">2</td>"), "two (1, 1) pairs");
     }
 }
