@@ -31,6 +31,7 @@ pub fn execute(plan: &ResolvedRun, run: &RunDir, stages: &[Stage]) -> anyhow::Re
     let started = std::time::Instant::now();
     let _lock = RunLock::acquire(&run.root)?;
     save_or_check_config(plan, run)?;
+    remove_stale_partials(&run.root);
     crate::device::set_threads(plan.config.threads);
 
     // This shard's patients, in a stable order
@@ -53,8 +54,11 @@ pub fn execute(plan: &ResolvedRun, run: &RunDir, stages: &[Stage]) -> anyhow::Re
     let mut order = stages.to_vec();
     order.sort();
     order.dedup();
+    let mut ids = ids;
     for stage in order {
         let outcome = run_stage(stage, plan, run, &ids, &mut summary)?;
+        // A patient that failed is not handed to the later stages
+        ids.retain(|id| !outcome.failed.iter().any(|e| &e.id == id));
         summary.failed.extend(outcome.failed.iter().cloned());
         summary.stages.push((stage, outcome));
     }
@@ -132,6 +136,23 @@ fn save_or_check_config(plan: &ResolvedRun, run: &RunDir) -> anyhow::Result<()> 
     let text = toml::to_string_pretty(plan).context("cannot serialise the run config")?;
     json::write_atomic(&path, text.as_bytes())?;
     Ok(())
+}
+
+/// Temporary files of an interrupted write (`.<name>.<pid>.partial`) are
+/// never trusted; holding the lock, every one of them is stale.
+fn remove_stale_partials(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            remove_stale_partials(&path);
+        } else if path.extension().is_some_and(|e| e == "partial") {
+            tracing::debug!("removing {} left by an interrupted run", path.display());
+            let _ = std::fs::remove_file(&path);
+        }
+    }
 }
 
 /// Whether `dir` looks like a run directory (for `merge`).

@@ -33,5 +33,5 @@ pub fn score_run(data: &Path, run: &RunDir) -> Result<Option<Score>, DataError> 
         .collect();
     let score = metric::score(&labels, &predictions.patients);
     json::write_pretty(&run.report().join("metrics.json"), &score)?;
-    Ok(Some(score))
+    Ok((score.n_scored > 0).then_some(score))
 }
