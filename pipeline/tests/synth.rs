@@ -3,9 +3,9 @@
 //! the public statistics (when `../shared/cervai` is present), and a simple
 //! pixel measurement separates the grades of every task.
 
-use pipeline::anatomy::IMAGE_SIZE;
-use pipeline::data::{self, boxes::read_boxes, SpineBoxes};
-use pipeline::synth;
+use pipeline::anatomy::{Position, Vertebra, IMAGE_SIZE, MID_SLICE};
+use pipeline::data::{self, boxes::read_boxes, PatientGrades, PixelBox, SpineBoxes};
+use pipeline::synth::{self, Phantom};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -97,4 +97,136 @@ fn same_seed_same_bytes_any_thread_count() {
         fc.keys().next(),
         "two seeds gave the same ids"
     );
+}
+
+fn shared_cervai() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/cervai");
+    if dir.join("train.json").exists() && dir.join("bounding_box_train.json").exists() {
+        Some(dir)
+    } else {
+        eprintln!("SKIPPED: public label files not found at {}", dir.display());
+        None
+    }
+}
+
+/// Pooled class frequencies of one task.
+fn frequencies(labels: &[PatientGrades], task: &str) -> Vec<f64> {
+    let grades: Vec<u8> = labels
+        .iter()
+        .flat_map(|p| match task {
+            "qd" => vec![p.qd],
+            "sl" => vec![p.sl],
+            "zjppt" => p.zjppt.to_vec(),
+            _ => p.zyzg.to_vec(),
+        })
+        .collect();
+    let classes = if task == "qd" {
+        3
+    } else if task == "sl" {
+        2
+    } else {
+        4
+    };
+    let n = grades.len() as f64;
+    (0..classes)
+        .map(|c| grades.iter().filter(|&&g| g == c).count() as f64 / n)
+        .collect()
+}
+
+/// Share of each position's most common real grade, real and generated.
+fn position_shares(real: &[PatientGrades], fake: &[PatientGrades], pos: usize) -> (f64, f64) {
+    let count = |l: &[PatientGrades], g: u8| l.iter().filter(|p| p.zyzg[pos] == g).count();
+    let top = (0..4u8).max_by_key(|&g| count(real, g)).unwrap();
+    let share = |l: &[PatientGrades]| count(l, top) as f64 / l.len() as f64;
+    (share(real), share(fake))
+}
+
+/// P(canal grade 0 at a disc | disc grade 0), the strongest coupling.
+fn canal_zero_given_disc_zero(labels: &[PatientGrades]) -> f64 {
+    let (mut both, mut disc0) = (0, 0);
+    for p in labels {
+        for d in 0..5 {
+            if p.zjppt[d] == 0 {
+                disc0 += 1;
+                both += usize::from(p.zyzg[2 * d + 1] == 0);
+            }
+        }
+    }
+    both as f64 / disc0 as f64
+}
+
+/// Mean and standard deviation of a box measure per vertebra (mid slice).
+fn box_stat(boxes: &[SpineBoxes], v: Vertebra, f: fn(&PixelBox) -> f32) -> (f64, f64) {
+    let vals: Vec<f64> = boxes
+        .iter()
+        .map(|b| {
+            let r = b.get(v, MID_SLICE).unwrap().bbox;
+            let rounded = PixelBox::new(r.x1.round(), r.y1.round(), r.x2.round(), r.y2.round());
+            f(&rounded) as f64
+        })
+        .collect();
+    let mean = vals.iter().sum::<f64>() / vals.len() as f64;
+    let var = vals.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / vals.len() as f64;
+    (mean, var.sqrt())
+}
+
+#[test]
+fn labels_and_boxes_follow_the_public_statistics() {
+    let Some(dir) = shared_cervai() else { return };
+    let real = data::read_labels(&dir.join("train.json")).unwrap().patients;
+    let real_boxes = read_boxes(&dir.join("bounding_box_train.json"), false)
+        .unwrap()
+        .patients;
+    let phantoms = synth::sample_cohort(400, 0);
+    let fake: Vec<PatientGrades> = phantoms.iter().map(Phantom::grades).collect();
+    let fake_boxes: Vec<SpineBoxes> = phantoms.iter().map(Phantom::boxes).collect();
+
+    // Pooled class frequencies: within 5 points (qd) and 3 points (others).
+    for (task, tol) in [("qd", 0.05), ("sl", 0.03), ("zjppt", 0.03), ("zyzg", 0.03)] {
+        let (r, f) = (frequencies(&real, task), frequencies(&fake, task));
+        eprintln!("{task}: real {r:.3?} synth {f:.3?}");
+        for (a, b) in r.iter().zip(&f) {
+            assert!((a - b).abs() <= tol, "{task}: real {r:.3?} synth {f:.3?}");
+        }
+    }
+    // Per position, the share of its most common grade: within 8 points.
+    for pos in 0..11 {
+        let (r, f) = position_shares(&real, &fake, pos);
+        assert!(
+            (r - f).abs() <= 0.08,
+            "{}: {r:.3} vs {f:.3}",
+            Position::ALL[pos]
+        );
+    }
+    // Disc–canal coupling.
+    let (r, f) = (
+        canal_zero_given_disc_zero(&real),
+        canal_zero_given_disc_zero(&fake),
+    );
+    assert!(
+        (r - f).abs() <= 0.08,
+        "P(canal 0 | disc 0): {r:.3} vs {f:.3}"
+    );
+
+    // Boxes: centres within 2 px, sizes within 1 px, spread within 35 %.
+    let measures: [(&str, fn(&PixelBox) -> f32, f64); 4] = [
+        ("cx", |b| b.center().0, 2.0),
+        ("cy", |b| b.center().1, 2.0),
+        ("w", PixelBox::width, 1.0),
+        ("h", PixelBox::height, 1.0),
+    ];
+    for v in Vertebra::ALL {
+        for (name, f, tol) in measures {
+            let (rm, rs) = box_stat(&real_boxes, v, f);
+            let (fm, fs) = box_stat(&fake_boxes, v, f);
+            assert!(
+                (rm - fm).abs() <= tol,
+                "{v} {name}: mean {rm:.2} vs {fm:.2}"
+            );
+            assert!(
+                (rs - fs).abs() <= 0.35 * rs + 0.3,
+                "{v} {name}: sd {rs:.2} vs {fs:.2}"
+            );
+        }
+    }
 }

@@ -18,32 +18,59 @@ const AXIAL_ZOOM: f32 = 1.6;
 pub fn render_axial(ph: &Phantom, pos: Position) -> Canvas {
     let (look, a) = (&ph.look, &ph.anatomy);
     let z = AXIAL_ZOOM * a.axial_scale;
-    let (ox, oy) = (112.0 + a.axial_shift.0, 104.0 + a.axial_shift.1);
+    let (ox, oy) = (112.0 + a.axial_shift.0, 108.0 + a.axial_shift.1);
     let mut c = Canvas::new(IMAGE_SIZE as usize, 0.0);
 
-    // Neck: fat rim, muscle, fat planes between the posterior muscles.
-    let neck = Ellipse::new(ox, oy + 6.0 * z, 44.0 * z, 36.0 * z);
+    // Neck: a rounded outline, thicker fat at the back, muscle inside,
+    // fat planes between the posterior muscles.
+    let neck = RoundRect {
+        cx: ox,
+        cy: oy + 4.0,
+        hw: 60.0,
+        hh: 50.0,
+        angle: 0.0,
+        radius: 42.0,
+    };
     c.fill(&neck, look.fat);
-    c.fill(&neck.grown(-a.fat_back * 0.6), look.muscle);
+    let mut inner = neck.shrunk(a.fat_back * 0.45);
+    inner.hh -= a.fat_back * 0.3;
+    inner.cy -= a.fat_back * 0.3;
+    c.fill(&inner, look.muscle);
+    for (k, side) in [
+        (0, -1.0f32),
+        (0, 1.0),
+        (1, -1.0),
+        (1, 1.0),
+        (2, -1.0),
+        (2, 1.0),
+    ] {
+        let r = 14.0 + 9.0 * k as f32;
+        let plane = Ellipse::new(
+            ox + side * r * 0.9,
+            oy + 12.0 + 5.0 * k as f32,
+            0.9,
+            7.0 + 3.0 * k as f32,
+        )
+        .rotated(side * (0.5 + 0.25 * k as f32));
+        c.fill(&plane, look.fat * 0.75);
+    }
     for side in [-1.0f32, 1.0] {
-        let plane =
-            Ellipse::new(ox + side * 11.0 * z, oy + 20.0 * z, 1.0, 13.0 * z).rotated(side * 0.5);
-        c.fill(&plane, look.fat * 0.8);
-        let scm = Ellipse::new(ox + side * 27.0 * z, oy - 8.0 * z, 5.0 * z, 11.0 * z)
-            .rotated(-side * 0.6);
-        c.fill(&scm, look.muscle * 1.1);
+        let scm = Ellipse::new(ox + side * 40.0, oy - 20.0, 7.0, 16.0).rotated(-side * 0.7);
+        c.fill(&scm, look.muscle * 1.15);
     }
 
     // Airway and vessels in front of the column.
     let body_r = (8.0 * z, 6.5 * z);
     let body_y = oy - a.canal_ap * z * 0.5 - body_r.1 - 0.8 * z;
-    let airway = Ellipse::new(ox, body_y - body_r.1 - 9.0 * z, a.airway * z * 0.9, 4.0 * z);
+    let airway_y = body_y - body_r.1 - 5.0 * z;
+    let airway = Ellipse::new(ox, airway_y, a.airway * z * 0.8, 3.2 * z);
+    c.fill(&airway.grown(1.5), look.muscle * 1.3);
     c.fill(&airway, 0.015);
     for side in [-1.0f32, 1.0] {
-        let carotid = Ellipse::new(ox + side * 16.0 * z, body_y - 2.0 * z, 2.2 * z, 2.2 * z);
+        let carotid = Ellipse::new(ox + side * 14.0 * z, body_y - 3.0 * z, 2.0 * z, 2.0 * z);
         c.fill(&carotid, 0.03);
-        let jugular = Ellipse::new(ox + side * 20.0 * z, body_y, 2.8 * z, 2.2 * z);
-        c.fill(&jugular, look.csf * 0.6);
+        let jugular = Ellipse::new(ox + side * 18.5 * z, body_y - 1.0 * z, 2.6 * z, 2.0 * z);
+        c.fill(&jugular, look.csf * 0.7);
     }
 
     posterior_arch(&mut c, ph, pos, (ox, oy), z);
@@ -85,7 +112,7 @@ fn body(c: &mut Canvas, ph: &Phantom, pos: Position, at: (f32, f32), r: (f32, f3
 fn disc(c: &mut Canvas, ph: &Phantom, d: usize, at: (f32, f32), r: (f32, f32), z: f32) {
     let look = &ph.look;
     let sev = ph.labels.disc[d].shown;
-    let outer = Ellipse::new(at.0, at.1, r.0, r.1);
+    let outer = Ellipse::new(at.0, at.1, r.0 + 0.6 * z, r.1 + 0.3 * z);
     let bulge = if (1.0..2.0).contains(&sev) {
         disc_depth(sev) * 0.6 * z
     } else {
@@ -100,7 +127,7 @@ fn disc(c: &mut Canvas, ph: &Phantom, d: usize, at: (f32, f32), r: (f32, f32), z
         ),
         look.annulus,
     );
-    c.fill(&outer.grown(-2.2 * z), look.nucleus_at(sev));
+    c.fill(&outer.grown(-1.6 * z), look.nucleus_at(sev));
     if sev < 2.0 {
         return;
     }

@@ -17,6 +17,15 @@ impl Line {
         Self { pts }
     }
 
+    /// The polyline continued 200 px beyond both ends with `slope` (dx/dy)
+    /// instead of the end segments' own slopes.
+    pub fn extended(mut pts: Vec<(f32, f32)>, slope: f32) -> Self {
+        let (first, last) = (pts[0], pts[pts.len() - 1]);
+        pts.insert(0, (first.0 - 200.0, first.1 - 200.0 * slope));
+        pts.push((last.0 + 200.0, last.1 + 200.0 * slope));
+        Self { pts }
+    }
+
     pub fn at(&self, y: f32) -> f32 {
         let p = &self.pts;
         let i = p
@@ -126,8 +135,10 @@ impl ColumnRows {
         cord: f32,
     ) -> Self {
         let bodies: Vec<&RoundRect> = vertebrae.iter().map(|v| &v.body).collect();
+        let (top, bottom) = (bodies[0], bodies[5]);
+        let slope = (bottom.cx - top.cx) / (bottom.cy - top.cy);
         let line = |f: &dyn Fn(&RoundRect) -> f32| {
-            Line::new(bodies.iter().map(|b| (b.cy, f(b))).collect())
+            Line::extended(bodies.iter().map(|b| (b.cy, f(b))).collect(), slope)
         };
         let centre = line(&|b| b.cx);
         let posterior = line(&|b| b.cx + face_offset(b));

@@ -84,16 +84,17 @@ fn severity(z: f32, cuts: &[f32; 3], rng: &mut impl Rng) -> Severity {
     }
 }
 
-fn sample_qd(rng: &mut impl Rng) -> u8 {
+/// Curvature class for a uniform number in [0, 1) by the public counts.
+fn curvature_class(u: f64) -> u8 {
     let total: u32 = QD_COUNTS.iter().sum();
-    let mut u = rng.random_range(0..total);
+    let mut edge = 0.0;
     for (k, &n) in QD_COUNTS.iter().enumerate() {
-        if u < n {
+        edge += n as f64 / total as f64;
+        if u < edge {
             return k as u8;
         }
-        u -= n;
     }
-    unreachable!("u < total")
+    (QD_COUNTS.len() - 1) as u8
 }
 
 /// Canal latents: discs follow their disc closely, bodies follow the mean
@@ -122,8 +123,11 @@ fn canal_latents(disc: &[f32; 5], rng: &mut impl Rng) -> [f32; 11] {
 }
 
 /// Draws the labels of one patient and the severities the pixels will show.
-pub fn sample_labels(rng: &mut impl Rng) -> LabelDraw {
-    let qd = sample_qd(rng);
+/// `qd_uniform` in [0, 1) picks the curvature class; the cohort passes a
+/// low-discrepancy sequence so that any run of patients has the public
+/// class shares (a 400-patient cohort cannot drift by chance).
+pub fn sample_labels(rng: &mut impl Rng, qd_uniform: f64) -> LabelDraw {
+    let qd = curvature_class(qd_uniform);
     let degeneration = QD_DEGENERATION_SHIFT[qd as usize] + normal(rng);
     let w = DISC_PATIENT_WEIGHT;
     let disc_z: [f32; 5] = std::array::from_fn(|_| {

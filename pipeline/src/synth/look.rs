@@ -41,7 +41,7 @@ impl Look {
     pub fn sample(rng: &mut impl Rng) -> Self {
         Self {
             fat: around(rng, 0.82, 0.06),
-            muscle: around(rng, 0.24, 0.04),
+            muscle: around(rng, 0.2, 0.035),
             marrow: around(rng, 0.42, 0.07),
             cortex: around(rng, 0.07, 0.02),
             csf: around(rng, 0.95, 0.04),
@@ -49,7 +49,7 @@ impl Look {
             nucleus: around(rng, 0.8, 0.06),
             annulus: around(rng, 0.2, 0.03),
             ligament: around(rng, 0.1, 0.02),
-            brain: around(rng, 0.52, 0.04),
+            brain: around(rng, 0.42, 0.04),
             gain: around(rng, 0.8, 0.08) * 255.0,
             noise: around(rng, 0.035, 0.01),
             blur: rng.random_range(0.5..0.85),
@@ -70,10 +70,17 @@ impl Look {
         self.nucleus + t * (self.annulus + 0.1 - self.nucleus)
     }
 
-    /// Applies bias, blur, Rician noise and the 8-bit window.
+    /// Applies tissue texture, bias, blur, Rician noise and the 8-bit window.
     pub fn finish(&self, canvas: &Canvas, rng: &mut impl Rng) -> GrayImage {
         let n = canvas.size;
-        let blurred = blur(canvas, self.blur);
+        let coarse = Texture::sample(rng, 7, n);
+        let fine = Texture::sample(rng, 40, n);
+        let mut textured = canvas.clone();
+        for (i, v) in textured.data.iter_mut().enumerate() {
+            let (x, y) = ((i % n) as f32, (i / n) as f32);
+            *v *= 1.0 + 0.08 * coarse.at(x, y) + 0.12 * fine.at(x, y);
+        }
+        let blurred = blur(&textured, self.blur);
         let mut img = GrayImage::new(n, n);
         for (i, (&v, out)) in blurred.data.iter().zip(img.pixels.iter_mut()).enumerate() {
             let s = v * self.bias_at((i % n) as f32, (i / n) as f32);
@@ -89,6 +96,40 @@ impl Look {
         let (u, v) = ((x - 112.0) / 112.0, (y - 112.0) / 112.0);
         let d2 = ((x - bx).powi(2) + (y - by).powi(2)) / (2.0 * 70.0f32.powi(2));
         (1.0 + sx * u + sy * v + amp * (-d2).exp()).max(0.3)
+    }
+}
+
+/// Smooth random field in [-1, 1]: uniform values on a coarse grid,
+/// bilinearly interpolated (marrow, muscle and fat heterogeneity).
+struct Texture {
+    cells: usize,
+    step: f32,
+    grid: Vec<f32>,
+}
+
+impl Texture {
+    fn sample(rng: &mut impl Rng, cells: usize, size: usize) -> Self {
+        let grid = (0..(cells + 1) * (cells + 1))
+            .map(|_| rng.random_range(-1.0..1.0))
+            .collect();
+        Self {
+            cells,
+            step: size as f32 / cells as f32,
+            grid,
+        }
+    }
+
+    fn at(&self, x: f32, y: f32) -> f32 {
+        let (u, v) = (x / self.step, y / self.step);
+        let (i, j) = (
+            (u as usize).min(self.cells - 1),
+            (v as usize).min(self.cells - 1),
+        );
+        let (fu, fv) = (u - i as f32, v - j as f32);
+        let g = |a: usize, b: usize| self.grid[b * (self.cells + 1) + a];
+        let top = g(i, j) * (1.0 - fu) + g(i + 1, j) * fu;
+        let bottom = g(i, j + 1) * (1.0 - fu) + g(i + 1, j + 1) * fu;
+        top * (1.0 - fv) + bottom * fv
     }
 }
 

@@ -57,8 +57,8 @@ impl Anatomy {
     fn sample(rng: &mut impl Rng) -> Self {
         let mut u = |lo: f32, hi: f32| rng.random_range(lo..hi);
         Self {
-            canal_ap: u(9.5, 11.5),
-            cord_ap: u(5.2, 6.4),
+            canal_ap: u(8.0, 9.6),
+            cord_ap: u(4.6, 5.6),
             neck_front: u(44.0, 54.0),
             neck_back: u(60.0, 72.0),
             fat_back: u(4.0, 9.0),
@@ -110,6 +110,14 @@ fn patient_rng(seed: u64, index: usize, stream: u64) -> ChaCha8Rng {
     rng
 }
 
+/// The `index`-th point of a golden-ratio sequence with a seeded start:
+/// uniform on [0, 1) and evenly spread over any run of indices.
+fn stratified_uniform(seed: u64, index: usize) -> f64 {
+    const GOLDEN: f64 = 0.618_033_988_749_894_9;
+    let start: f64 = ChaCha8Rng::seed_from_u64(seed ^ 0x9d1c_e5a1).random();
+    (start + index as f64 * GOLDEN).fract()
+}
+
 /// A 14-digit id like the public ones, unique within the cohort.
 pub fn patient_id(seed: u64, index: usize) -> String {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_c0de);
@@ -120,7 +128,7 @@ pub fn patient_id(seed: u64, index: usize) -> String {
 /// Labels, geometry and look of patient `index`, without drawing pixels.
 pub fn sample_phantom(seed: u64, index: usize) -> Phantom {
     let mut rng = patient_rng(seed, index, 0);
-    let labels = labels::sample_labels(&mut rng);
+    let labels = labels::sample_labels(&mut rng, stratified_uniform(seed, index));
     let geometry = geometry::sample_geometry(&labels, &mut rng);
     let anatomy = Anatomy::sample(&mut rng);
     let look = Look::sample(&mut rng);

@@ -27,6 +27,7 @@ pub fn render_sagittal(ph: &Phantom, slice: usize) -> Canvas {
         soft_tissue_row(&mut c, ph, &rows, y, top);
     }
     head(&mut c, ph, &rows, top, canal);
+    face(&mut c, ph, &rows, top);
     posterior_elements(&mut c, ph, &rows, slice, canal);
 
     // Canal: CSF, narrowing, cord with its signal.
@@ -63,12 +64,13 @@ fn soft_tissue_row(c: &mut Canvas, ph: &Phantom, rows: &ColumnRows, y: usize, to
     let front = xc - a.neck_front + 0.12 * (yf - top).max(0.0) - 1.4 * (above - 15.0).max(0.0);
     let back = xc + a.neck_back + 0.1 * (yf - top) + 0.45 * above;
     c.fill_span(y, front.max(0.0), back, look.muscle);
-    c.fill_span(y, front.max(0.0), front + 3.0, look.fat);
+    c.fill_span(y, front.max(0.0), front + 2.0, look.fat * 0.7);
     c.fill_span(y, back - a.fat_back, back, look.fat);
     let post = rows.posterior.at(yf);
-    for (k, off) in [28.0f32, 44.0].iter().enumerate() {
-        let x = post + off + a.canal_ap + k as f32 * 0.1 * (yf - top);
-        c.fill_span(y, x, x + 1.3, look.fat * 0.8);
+    for (k, off) in [22.0f32, 34.0, 47.0].iter().enumerate() {
+        let wave = 2.0 * (0.045 * yf + k as f32 * 1.7).sin();
+        let x = post + off + a.canal_ap + wave + k as f32 * 0.08 * (yf - top);
+        c.fill_span(y, x, x + 1.2, look.fat * 0.75);
     }
     let airway_back = rows.front.at(yf) - a.prevertebral;
     if yf > top - 35.0 {
@@ -80,29 +82,70 @@ fn soft_tissue_row(c: &mut Canvas, ph: &Phantom, rows: &ColumnRows, y: usize, to
 
 fn head(c: &mut Canvas, ph: &Phantom, rows: &ColumnRows, top: f32, canal: f32) {
     let look = &ph.look;
+    let (brain, csf) = (look.brain, look.csf);
+
+    // Cerebrum above the tentorium, with sulci as thin bright folds.
+    let cx = rows.centre.at(top) + 22.0;
+    let cerebrum = Ellipse::new(cx, top - 72.0, 86.0, 38.0);
+    c.fill(&cerebrum.grown(3.0), look.cortex);
+    c.fill(&cerebrum.grown(1.5), csf * 0.8);
+    c.fill_with(&cerebrum, |x, y| {
+        let w = (0.7 * y + 3.0 * (0.11 * x).sin() + 1.5 * (0.31 * x).sin()).sin();
+        brain + 0.35 * csf * (0.5 + 0.5 * w).powi(6)
+    });
+
+    // Cerebellum behind the brainstem: folia as concentric bright arcs.
     let post = rows.posterior.at(top - 20.0);
-    let cx = post + canal + 16.0;
-    let cereb = Ellipse::new(cx, top - 24.0, 22.0, 17.0).rotated(0.3);
+    let (kx, ky) = (post + canal + 13.0, top - 21.0);
+    let cereb = Ellipse::new(kx, ky, 20.0, 15.0).rotated(0.25);
     c.fill(&cereb.grown(3.5), look.cortex);
-    c.fill(&cereb.grown(1.8), look.csf * 0.9);
-    c.fill(&cereb, look.brain * 0.92);
-    for k in 0..4 {
-        let fold = Ellipse::new(cx + 3.0, top - 24.0, 18.0 - 4.0 * k as f32, 0.5).rotated(0.9);
-        c.fill(&fold, look.csf * 0.7);
-    }
-    let brain = Ellipse::new(rows.centre.at(top) + 20.0, top - 88.0, 95.0, 48.0);
-    c.fill(&brain.grown(4.0), look.cortex);
-    c.fill(&brain.grown(2.0), look.csf * 0.85);
-    c.fill(&brain, look.brain);
+    c.fill(&cereb.grown(1.8), csf * 0.9);
+    let hub = (kx - 11.0, ky + 3.0);
+    c.fill_with(&cereb, |x, y| {
+        let d = ((x - hub.0).powi(2) + (y - hub.1).powi(2)).sqrt();
+        brain * 0.85 + 0.4 * csf * (0.5 + 0.5 * (1.7 * d).sin()).powi(6)
+    });
+    c.fill(&Ellipse::new(kx - 3.0, top - 5.0, 9.0, 4.5), csf * 0.95);
+
+    // Clivus rising in front of the brainstem from the dens tip.
+    let angle = 0.7f32;
+    let (sx, cy) = angle.sin_cos();
+    let base = (rows.front.at(top) + 5.0, top - 3.0);
     let clivus = RoundRect {
-        cx: rows.front.at(top - 16.0) + 3.0,
-        cy: top - 16.0,
-        hw: 3.5,
+        cx: base.0 - sx * 13.0,
+        cy: base.1 - cy * 13.0,
+        hw: 3.2,
         hh: 13.0,
-        angle: 0.5,
+        angle,
         radius: 2.0,
     };
     draw_bone(c, &clivus, look.cortex, look.marrow * 0.9, 1.0);
+}
+
+/// Tongue, mandible and hyoid in front of the airway.
+fn face(c: &mut Canvas, ph: &Phantom, rows: &ColumnRows, top: f32) {
+    let look = &ph.look;
+    let front = rows.front.at(top + 10.0) - ph.anatomy.prevertebral - ph.anatomy.airway;
+    let tongue = Ellipse::new(front - 22.0, top + 4.0, 20.0, 14.0).rotated(-0.4);
+    c.fill(&tongue, look.muscle * 1.35);
+    let jaw = RoundRect {
+        cx: front - 36.0,
+        cy: top + 24.0,
+        hw: 4.0,
+        hh: 11.0,
+        angle: -0.9,
+        radius: 3.0,
+    };
+    draw_bone(c, &jaw, look.cortex, look.marrow * 0.8, 1.2);
+    let hyoid = RoundRect {
+        cx: front - 12.0,
+        cy: top + 40.0,
+        hw: 3.5,
+        hh: 1.8,
+        angle: 0.2,
+        radius: 1.5,
+    };
+    draw_bone(c, &hyoid, look.cortex, look.marrow * 0.8, 0.8);
 }
 
 /// C1's anterior and posterior arches beside the dens.
@@ -164,11 +207,11 @@ fn posterior_elements(c: &mut Canvas, ph: &Phantom, rows: &ColumnRows, slice: us
             cx: x0 + co * len / 2.0,
             cy: y + s * len / 2.0,
             hw: len / 2.0,
-            hh: 2.6,
+            hh: 3.0,
             angle: -tilt,
             radius: 2.0,
         };
-        draw_bone(c, &shape, look.cortex, look.marrow * 0.95, 1.0);
+        draw_bone(c, &shape, look.cortex, look.marrow * 0.75, 1.1);
     }
 }
 

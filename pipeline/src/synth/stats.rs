@@ -94,7 +94,7 @@ pub const CANAL_CUTS: [[f32; 3]; 11] = [
 /// 90 %; poor alignment comes with more degeneration (mean disc grade 1.72
 /// against 1.45). The latent weights below were tuned to match these.
 pub const DISC_PATIENT_WEIGHT: f32 = 0.72;
-pub const DISC_CANAL_CORR: f32 = 0.93;
+pub const DISC_CANAL_CORR: f32 = 0.975;
 pub const BODY_CANAL_CORR: f32 = 0.72;
 pub const SL_DEGENERATION_WEIGHT: f32 = 0.3;
 /// Shift of the patient degeneration factor per curvature class (straight
