@@ -120,6 +120,10 @@ fn summary(r: &RunReport) -> String {
             num(s.score)
         );
     }
+    if let Some(levels) = &r.ious {
+        let iou = num(mean_iou(levels));
+        let _ = write!(html, "<div class=\"card\"><b>{iou}</b>mean IoU</div>");
+    }
     for (name, n) in items {
         let _ = write!(html, "<div class=\"card\"><b>{n}</b>{name}</div>");
     }
@@ -132,6 +136,17 @@ fn summary(r: &RunReport) -> String {
         html.push_str("</ul></details>");
     }
     section("summary", &html)
+}
+
+/// Mean IoU over every compared box of every level.
+fn mean_iou(levels: &[LevelIou]) -> f64 {
+    let n: usize = levels.iter().map(|l| l.n).sum();
+    let sum: f64 = levels
+        .iter()
+        .filter(|l| l.n > 0)
+        .map(|l| l.mean * l.n as f64)
+        .sum();
+    sum / n as f64
 }
 
 fn score_section(r: &RunReport) -> String {
@@ -233,7 +248,8 @@ fn patient_row(p: &PatientRow, thumbnail: bool) -> String {
     let (mean, worst) = match &p.iou {
         Some(i) => {
             let (level, slice, iou) = i.worst;
-            let worst = format!("{level} slice {} · {}", SLICES[slice], num(iou));
+            let iou = iou.map_or("not found".to_owned(), num);
+            let worst = format!("{level} slice {} · {iou}", SLICES[slice]);
             (num(i.mean), worst)
         }
         None => ("–".to_owned(), "–".to_owned()),

@@ -6,6 +6,7 @@
 
 pub mod bars;
 pub mod curves;
+pub mod epoch_csv;
 pub mod font;
 pub mod html;
 pub mod label;
@@ -16,7 +17,8 @@ pub mod stats;
 pub mod tables;
 
 pub use bars::{write_ablation_chart, AblationBar};
-pub use curves::{read_epoch_csv, write_curves, EpochTable};
+pub use curves::{draw_curves, write_curves};
+pub use epoch_csv::{read_epoch_csv, EpochTable, Series};
 pub use overlay::{draw_overlay, write_overlay, OverlayInput};
 pub use run_report::{write_run_report, ReportOptions, ReportSummary};
 

@@ -98,8 +98,8 @@ pub fn wrong_grades(pred: &PatientGrades, truth: &PatientGrades) -> usize {
 pub struct PatientIou {
     /// Mean IoU over the true boxes, a missed box counting 0.
     pub mean: f64,
-    /// The worst level and slice index, with its IoU.
-    pub worst: (Vertebra, usize, f64),
+    /// The worst true box: level, slice index and IoU (`None`: not found).
+    pub worst: (Vertebra, usize, Option<f64>),
     /// True boxes with no detection.
     pub missed: usize,
 }
@@ -110,16 +110,19 @@ pub fn patient_iou(truth: &SpineBoxes, det: &SpineBoxes) -> Option<PatientIou> {
     for v in Vertebra::ALL {
         for s in 0..SLICES.len() {
             if let Some(t) = truth.get(v, s) {
-                let iou = det.get(v, s).map_or(0.0, |d| t.bbox.iou(&d.bbox) as f64);
-                all.push((v, s, iou, det.get(v, s).is_none()));
+                let iou = det.get(v, s).map(|d| t.bbox.iou(&d.bbox) as f64);
+                all.push((v, s, iou));
             }
         }
     }
-    let worst = all.iter().min_by(|a, b| a.2.total_cmp(&b.2))?;
+    // A missed box (None) sorts below every IoU.
+    let worst = all
+        .iter()
+        .min_by(|a, b| a.2.unwrap_or(-1.0).total_cmp(&b.2.unwrap_or(-1.0)))?;
     Some(PatientIou {
-        mean: all.iter().map(|a| a.2).sum::<f64>() / all.len() as f64,
-        worst: (worst.0, worst.1, worst.2),
-        missed: all.iter().filter(|a| a.3).count(),
+        mean: all.iter().map(|a| a.2.unwrap_or(0.0)).sum::<f64>() / all.len() as f64,
+        worst: *worst,
+        missed: all.iter().filter(|a| a.2.is_none()).count(),
     })
 }
 
@@ -162,7 +165,7 @@ mod tests {
         assert_eq!(levels[0].hit_rate, 0.0);
         let p = patient_iou(&truth, &det).unwrap();
         assert_eq!(p.missed, 1);
-        assert_eq!(p.worst, (Vertebra::C4, 1, 0.0));
+        assert_eq!(p.worst, (Vertebra::C4, 1, None));
         assert!((p.mean - (17.0 / 3.0) / 18.0).abs() < 1e-6);
     }
 
