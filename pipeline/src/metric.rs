@@ -10,7 +10,7 @@ use crate::anatomy::Position;
 use crate::data::labels::{CANAL_CLASSES, DISC_CLASSES, QD_CLASSES, SL_CLASSES};
 use crate::data::PatientGrades;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Weights of qd, sl, zjppt and zyzg in the official score.
 pub const WEIGHTS: [f64; 4] = [0.2, 0.2, 0.3, 0.3];
@@ -146,7 +146,7 @@ pub fn score(labels: &[PatientGrades], predictions: &[PatientGrades]) -> Score {
     let key = |id: &str| id.trim().to_lowercase();
     let preds: HashMap<String, &PatientGrades> =
         predictions.iter().map(|p| (key(&p.id), p)).collect();
-    let label_keys: std::collections::HashSet<String> = labels.iter().map(|l| key(&l.id)).collect();
+    let label_keys: HashSet<String> = labels.iter().map(|l| key(&l.id)).collect();
 
     // Pair every labelled patient with its prediction.
     let mut pairs = Vec::new();

@@ -286,7 +286,8 @@ fn malformed_box_string() {
 /// A label record with the given field texts.
 fn label(id: &str, qd: &str, zjppt: &str) -> String {
     format!(
-        r#"{{"id": "{id}", "qd": {qd}, "sl": 1, "zjppt": {zjppt}, "zyzg": [0,0,0,0,0,0,0,0,0,0,0]}}"#
+        r#"{{"id": "{id}", "qd": {qd}, "sl": 1, "zjppt": {zjppt},
+            "zyzg": [0,0,0,0,0,0,0,0,0,0,0]}}"#
     )
 }
 

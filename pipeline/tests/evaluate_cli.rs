@@ -7,7 +7,8 @@ use std::process::Command;
 
 fn record(id: &str, qd: u8, sl: u8, disc: u8, canal: u8) -> String {
     format!(
-        r#"{{"id": "{id}", "qd": {qd}, "sl": {sl}, "zjppt": [{disc},{disc},{disc},{disc},{disc}], "zyzg": [{canal},0,0,0,0,0,0,0,0,0,0]}}"#
+        r#"{{"id": "{id}", "qd": {qd}, "sl": {sl}, "zjppt": [{disc},{disc},{disc},{disc},{disc}],
+            "zyzg": [{canal},0,0,0,0,0,0,0,0,0,0]}}"#
     )
 }
 
@@ -69,7 +70,8 @@ fn scores_good_records_and_reports_bad_ones() {
         "{stdout}"
     );
 
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let bytes = std::fs::read(&json).unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(report["n_scored"], 2);
     assert_eq!(report["missing"][0], "c");
     assert_eq!(report["ignored"][0], "x");

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 /// What is wrong with one input.
 #[derive(Debug, thiserror::Error)]
-#[error("{}{}: {problem}", patient.as_deref().map(|p| format!("patient {p}: ")).unwrap_or_default(), file.display())]
+#[error("{}{}: {problem}", patient_prefix(patient), file.display())]
 pub struct DataError {
     /// Patient id, when the error belongs to one patient.
     pub patient: Option<String>,
@@ -37,6 +37,14 @@ impl DataError {
     pub fn file(file: impl Into<PathBuf>, problem: impl Into<String>) -> Self {
         Self::new(None, file, problem)
     }
+}
+
+/// `"patient <id>: "`, or nothing for an error about a whole file.
+fn patient_prefix(patient: &Option<String>) -> String {
+    patient
+        .as_deref()
+        .map(|p| format!("patient {p}: "))
+        .unwrap_or_default()
 }
 
 pub type Result<T> = std::result::Result<T, DataError>;
