@@ -4,7 +4,7 @@
 //! pixel measurement separates the grades of every task.
 
 use pipeline::anatomy::{Position, Vertebra, IMAGE_SIZE, MID_SLICE};
-use pipeline::data::{self, boxes::read_boxes, PatientGrades, PixelBox, SpineBoxes};
+use pipeline::data::{self, boxes::read_boxes, GrayImage, PatientGrades, PixelBox, SpineBoxes};
 use pipeline::synth::{self, Phantom};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -155,6 +155,9 @@ fn canal_zero_given_disc_zero(labels: &[PatientGrades]) -> f64 {
     both as f64 / disc0 as f64
 }
 
+/// A box measure: its name, how to take it, the tolerance on its mean.
+type BoxMeasure = (&'static str, fn(&PixelBox) -> f32, f64);
+
 /// Mean and standard deviation of a box measure per vertebra (mid slice).
 fn box_stat(boxes: &[SpineBoxes], v: Vertebra, f: fn(&PixelBox) -> f32) -> (f64, f64) {
     let vals: Vec<f64> = boxes
@@ -209,7 +212,7 @@ fn labels_and_boxes_follow_the_public_statistics() {
     );
 
     // Boxes: centres within 2 px, sizes within 1 px, spread within 35 %.
-    let measures: [(&str, fn(&PixelBox) -> f32, f64); 4] = [
+    let measures: [BoxMeasure; 4] = [
         ("cx", |b| b.center().0, 2.0),
         ("cy", |b| b.center().1, 2.0),
         ("w", PixelBox::width, 1.0),
@@ -228,5 +231,161 @@ fn labels_and_boxes_follow_the_public_statistics() {
                 "{v} {name}: sd {rs:.2} vs {fs:.2}"
             );
         }
+    }
+}
+
+/// Mean of a (2r+1)² patch.
+fn patch(img: &GrayImage, x: f32, y: f32, r: i32) -> f64 {
+    let (cx, cy) = (x.round() as i32, y.round() as i32);
+    let mut sum = 0.0;
+    for dy in -r..=r {
+        for dx in -r..=r {
+            sum += img.get((cx + dx) as usize, (cy + dy) as usize) as f64;
+        }
+    }
+    sum / ((2 * r + 1) * (2 * r + 1)) as f64
+}
+
+/// Fraction of pairs with different grades that the measurement orders
+/// the expected way (ties count half); 0.5 is chance.
+fn concordance(pairs: &[(u8, f64)]) -> f64 {
+    let (mut good, mut total) = (0.0, 0.0);
+    for (i, a) in pairs.iter().enumerate() {
+        for b in &pairs[i + 1..] {
+            if a.0 == b.0 {
+                continue;
+            }
+            let (lo, hi) = if a.0 < b.0 { (a, b) } else { (b, a) };
+            total += 1.0;
+            good += if hi.1 > lo.1 {
+                1.0
+            } else if hi.1 == lo.1 {
+                0.5
+            } else {
+                0.0
+            };
+        }
+    }
+    good / total
+}
+
+/// Mid-slice body centres from the boxes.
+fn centres(boxes: &SpineBoxes) -> Vec<(f32, f32)> {
+    Vertebra::ALL
+        .iter()
+        .map(|&v| boxes.get(v, MID_SLICE).unwrap().bbox.center())
+        .collect()
+}
+
+/// Row-wise x of the CSF column behind the bodies: the centroid of the
+/// bright pixels just behind each box, on the mid slice.
+fn csf_line(img: &GrayImage, boxes: &SpineBoxes) -> Vec<f64> {
+    Vertebra::ALL
+        .iter()
+        .map(|&v| {
+            let b = boxes.get(v, MID_SLICE).unwrap().bbox;
+            let y = b.center().1.round() as usize;
+            let xs = (b.x2 as usize - 3)..(b.x2 as usize + 14);
+            let peak = xs.clone().map(|x| img.get(x, y)).max().unwrap() as f64;
+            let bright: Vec<usize> = xs.filter(|&x| img.get(x, y) as f64 > 0.6 * peak).collect();
+            bright.iter().sum::<usize>() as f64 / bright.len() as f64
+        })
+        .collect()
+}
+
+/// Bright CSF pixels behind a graded position, relative to the patient's
+/// CSF brightness: fewer where the canal is narrowed.
+fn csf_amount(img: &GrayImage, boxes: &SpineBoxes, pos: Position) -> f64 {
+    let c = centres(boxes);
+    let (v, w) = (
+        pos.upper().index(),
+        pos.lower().map_or(pos.upper().index(), |l| l.index()),
+    );
+    let y = (c[v].1 + c[w].1) / 2.0;
+    let x0 = boxes.get(pos.upper(), MID_SLICE).unwrap().bbox.x2 - 3.0;
+    let strip = |yy: f32| (0..16).map(move |dx| (x0 + dx as f32, yy));
+    let peak = c
+        .iter()
+        .flat_map(|p| strip(p.1))
+        .map(|(x, y)| patch(img, x, y, 0))
+        .fold(0.0, f64::max);
+    let rows = [-1.0f32, 0.0, 1.0];
+    let count = rows
+        .iter()
+        .flat_map(|dy| strip(y + dy))
+        .filter(|&(x, y)| patch(img, x, y, 0) > 0.6 * peak)
+        .count();
+    count as f64
+}
+
+/// Brightest pixel of the disc space (the nucleus) against the
+/// neighbouring marrow: degenerated discs are darker.
+fn disc_brightness(img: &GrayImage, boxes: &SpineBoxes, d: usize) -> f64 {
+    let c = centres(boxes);
+    let (a, b) = (c[d], c[d + 1]);
+    let (x, y) = ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0);
+    let mut disc = 0.0f64;
+    for dy in -2..=2 {
+        for dx in -2..=1 {
+            disc = disc.max(patch(img, x + dx as f32, y + dy as f32, 0));
+        }
+    }
+    let marrow = (patch(img, a.0, a.1, 1) + patch(img, b.0, b.1, 1)) / 2.0;
+    disc / marrow.max(1.0)
+}
+
+fn mid_sagittal(ph: &Phantom, index: usize) -> GrayImage {
+    let [_, mid, _] = synth::render_study(ph, 5, index).sagittal;
+    mid
+}
+
+#[test]
+fn simple_pixel_measurements_separate_the_grades() {
+    let phantoms = synth::sample_cohort(160, 5);
+    let indexed: Vec<(usize, &Phantom)> = phantoms.iter().enumerate().collect();
+    let mut canal = Vec::new();
+    let mut disc = Vec::new();
+    let mut curve = Vec::new();
+    let mut align = Vec::new();
+    for &(i, ph) in &indexed {
+        let poor = ph.labels.sl == 0;
+        if i >= 24 && !poor {
+            continue;
+        }
+        let img = mid_sagittal(ph, i);
+        let boxes = ph.boxes();
+        let line = csf_line(&img, &boxes);
+        let second = (1..5).map(|k| (line[k + 1] - 2.0 * line[k] + line[k - 1]).abs());
+        align.push((1 - ph.labels.sl, second.fold(0.0, f64::max)));
+        if i >= 24 {
+            continue;
+        }
+        let chord = (line[0] + line[5]) / 2.0;
+        curve.push((ph.labels.qd, (line[2] + line[3]) / 2.0 - chord));
+        for d in 0..5 {
+            disc.push((ph.labels.disc[d].grade, -disc_brightness(&img, &boxes, d)));
+        }
+        for pos in Position::ALL {
+            canal.push((
+                ph.labels.canal[pos.index()].grade,
+                -csf_amount(&img, &boxes, pos),
+            ));
+        }
+    }
+    for (task, pairs) in [
+        ("qd", &curve),
+        ("sl", &align),
+        ("zjppt", &disc),
+        ("zyzg", &canal),
+    ] {
+        let c = concordance(pairs);
+        eprintln!(
+            "{task}: concordance {c:.3} over {} measurements",
+            pairs.len()
+        );
+        assert!(
+            c > 0.65,
+            "{task}: pixel measurement orders grades at chance ({c:.3})"
+        );
     }
 }
