@@ -44,7 +44,7 @@ impl Default for LevelNetConfig {
             axial_size: 48,
             slices: SliceMode::Stack,
             use_axial: true,
-            width: 16,
+            width: 8,
             embed_dim: 8,
             hidden: 64,
             dropout: 0.2,
@@ -81,7 +81,7 @@ impl Default for SpineHeadConfig {
             image_width: 48,
             width: 8,
             hidden: 32,
-            dropout: 0.2,
+            dropout: 0.3,
         }
     }
 }
@@ -116,6 +116,9 @@ pub struct TrainConfig {
     pub batch_size: usize,
     pub learning_rate: f64,
     pub weight_decay: f64,
+    /// Coupled L2 penalty `l2 · Σ w²` over the weights (not biases), added
+    /// to the loss: the ridge of a logistic regression, for small data.
+    pub l2: f64,
     /// Random brightness/contrast jitter of the patches while training.
     pub augment: bool,
 }
@@ -123,10 +126,11 @@ pub struct TrainConfig {
 impl Default for TrainConfig {
     fn default() -> Self {
         Self {
-            epochs: 20,
+            epochs: 12,
             batch_size: 64,
             learning_rate: 2e-3,
             weight_decay: 1e-4,
+            l2: 0.0,
             augment: true,
         }
     }
@@ -138,7 +142,10 @@ impl Default for TrainConfig {
 pub struct GraderConfig {
     pub level: LevelNetConfig,
     pub spine: SpineHeadConfig,
+    /// Loss of the per-level net.
     pub loss: LossConfig,
+    /// Loss of the whole-spine head.
+    pub spine_loss: LossConfig,
     /// Schedule of the per-level net.
     pub train: TrainConfig,
     /// Schedule of the whole-spine head.

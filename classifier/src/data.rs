@@ -35,6 +35,9 @@ pub struct SpineData {
 /// A set of rows that can be sliced into mini-batches.
 pub trait Rows: Sized {
     fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// The rows at `index` (int64, on the CPU), moved to `device`.
     fn select(&self, index: &Tensor, device: Device) -> Self;
     /// Every row, in order, on `device`.

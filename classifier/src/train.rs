@@ -3,7 +3,7 @@
 //! statistics per epoch handed to the caller. Prediction helpers return
 //! log-probabilities on the CPU for threshold tuning and decisions.
 
-use crate::config::{GraderConfig, TrainConfig};
+use crate::config::{GraderConfig, LossConfig, TrainConfig};
 use crate::data::{labels, LevelData, Rows, SpineData};
 use crate::level_net::{LevelNet, GRADES};
 use crate::loss::{class_weights, focal_loss};
@@ -31,8 +31,8 @@ pub fn fit_levels(
     on_epoch: &mut dyn FnMut(&EpochStats),
 ) -> Vec<EpochStats> {
     let device = vs.device();
-    let w_disc = weights(&data.disc, GRADES, cfg, device);
-    let w_canal = weights(&data.canal, GRADES, cfg, device);
+    let w_disc = weights(&data.disc, GRADES, &cfg.loss, device);
+    let w_canal = weights(&data.canal, GRADES, &cfg.loss, device);
     let gamma = cfg.loss.focal_gamma;
     let augment = cfg.train.augment;
     let step = |b: &LevelData| {
@@ -63,9 +63,9 @@ pub fn fit_spine(
     on_epoch: &mut dyn FnMut(&EpochStats),
 ) -> Vec<EpochStats> {
     let device = vs.device();
-    let w_qd = weights(&data.qd, QD_CLASSES, cfg, device);
-    let w_sl = weights(&data.sl, SL_CLASSES, cfg, device);
-    let gamma = cfg.loss.focal_gamma;
+    let w_qd = weights(&data.qd, QD_CLASSES, &cfg.spine_loss, device);
+    let w_sl = weights(&data.sl, SL_CLASSES, &cfg.spine_loss, device);
+    let gamma = cfg.spine_loss.focal_gamma;
     let augment = cfg.spine_train.augment;
     let step = |b: &SpineData| {
         let image = if augment {
@@ -141,8 +141,8 @@ fn in_batches(n: usize, batch: usize, f: impl Fn(&Tensor) -> Vec<Tensor>) -> Vec
     outs.iter().map(|ts| Tensor::cat(ts, 0)).collect()
 }
 
-fn weights(labels_t: &Tensor, classes: i64, cfg: &GraderConfig, device: Device) -> Tensor {
-    let w = class_weights(&labels(labels_t), classes as usize, &cfg.loss);
+fn weights(labels_t: &Tensor, classes: i64, loss: &LossConfig, device: Device) -> Tensor {
+    let w = class_weights(&labels(labels_t), classes as usize, loss);
     Tensor::from_slice(&w)
         .to_kind(Kind::Float)
         .to_device(device)
@@ -194,6 +194,11 @@ fn fit<D: Rows>(
             opt.set_lr(lr);
             let batch = data.select(&Tensor::from_slice(chunk), vs.device());
             let loss = step(&batch);
+            let loss = if sched.l2 > 0.0 {
+                loss + ridge(vs) * sched.l2
+            } else {
+                loss
+            };
             opt.backward_step(&loss);
             sum += loss.double_value(&[]);
             count += 1;
@@ -207,6 +212,21 @@ fn fit<D: Rows>(
         history.push(stats);
     }
     history
+}
+
+/// Sum of squares of every trainable weight matrix or kernel (tensors of
+/// rank ≥ 2; biases and norms are left free).
+fn ridge(vs: &nn::VarStore) -> Tensor {
+    let weights = vs.trainable_variables();
+    let squares: Vec<Tensor> = weights
+        .iter()
+        .filter(|w| w.dim() >= 2)
+        .map(|w| w.square().sum(Kind::Float))
+        .collect();
+    match squares.is_empty() {
+        true => Tensor::zeros([], (Kind::Float, vs.device())),
+        false => Tensor::stack(&squares, 0).sum(Kind::Float),
+    }
 }
 
 /// Cosine decay from `base` to 5% of it as `progress` goes 0 → 1.

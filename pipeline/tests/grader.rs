@@ -21,14 +21,14 @@ fn column(tilt: f32, shade: [u8; 6]) -> (GrayImage, SpineBoxes) {
     };
     let mut img = GrayImage::new(SIDE, SIDE);
     let mut boxes = SpineBoxes::empty("p");
-    for v in 0..6 {
+    for (v, &value) in shade.iter().enumerate() {
         let (cx, cy) = centre(v);
         for y in 0..SIDE {
             for x in 0..SIDE {
                 let (dx, dy) = (x as f32 - cx, y as f32 - cy);
                 let (along, across) = (dx * s + dy * c, dx * c - dy * s);
                 if along.abs() <= 9.0 && across.abs() <= 9.0 {
-                    img.pixels[y * SIDE + x] = shade[v];
+                    img.pixels[y * SIDE + x] = value;
                 }
             }
         }
@@ -73,6 +73,7 @@ fn disc_crops_lie_between_the_right_two_bodies() {
     let axial: [GrayImage; 11] = std::array::from_fn(|_| flat(50));
     let cfg = CropConfig {
         sagittal_span: 2.0,
+        sagittal_shift: 0.0,
         ..CropConfig::default()
     };
     let crops = crop_patient("p", &[sag.clone(), sag.clone(), sag], &axial, &boxes, &cfg).unwrap();

@@ -13,6 +13,11 @@ pub struct CropConfig {
     /// half of each neighbour, so every patient's patch shows the same
     /// anatomy whatever the zoom.
     pub sagittal_span: f32,
+    /// Shift of the sagittal patch centre across the column, in level
+    /// spacings, toward +x of the upright patch (posterior when the face
+    /// looks left, as in the official images), so the canal behind the
+    /// bodies lies inside the patch.
+    pub sagittal_shift: f32,
     /// Side of each axial patch, pixels.
     pub axial_size: i32,
     /// Side of the axial window cut around the canal, source pixels.
@@ -41,6 +46,7 @@ impl Default for CropConfig {
         Self {
             sagittal_size: 48,
             sagittal_span: 2.2,
+            sagittal_shift: 0.25,
             axial_size: 48,
             axial_window: 72.0,
             canal_radius: 6.0,
@@ -72,10 +78,13 @@ impl CropConfig {
             self.canal_radius,
             self.canal_search,
         ];
-        if positive.iter().any(|&v| !(v > 0.0) || !v.is_finite()) {
+        if positive
+            .iter()
+            .any(|&v| v.is_nan() || v <= 0.0 || !v.is_finite())
+        {
             return Err("crop spans, windows and radii must be positive".into());
         }
-        if self.canal_search > 1.0 || !(self.column_margin >= 0.0) {
+        if self.canal_search > 1.0 || self.column_margin.is_nan() || self.column_margin < 0.0 {
             return Err("canal_search must be at most 1 and column_margin at least 0".into());
         }
         Ok(())

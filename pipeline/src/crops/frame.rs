@@ -113,8 +113,14 @@ fn interpolate(levels: &[Option<[f32; 4]>; 6], known: &[usize], v: usize) -> [f3
 /// The frame of one graded position: a body is centred on its own centre
 /// with the axis through its neighbours; a disc is centred midway between
 /// the two bodies with the axis joining them. The side is `span` times
-/// the local level spacing.
-pub fn position_frame(centres: &[(f32, f32); 6], position: Position, span: f32) -> Frame {
+/// the local level spacing, and the centre moves `shift` spacings across
+/// the column.
+pub fn position_frame(
+    centres: &[(f32, f32); 6],
+    position: Position,
+    span: f32,
+    shift: f32,
+) -> Frame {
     let upper = position.upper().index();
     let (centre, from, to) = match position.lower() {
         Some(lower) => {
@@ -131,7 +137,14 @@ pub fn position_frame(centres: &[(f32, f32); 6], position: Position, span: f32) 
         None => ((upper + 1).min(5) - upper.saturating_sub(1)) as f32,
     };
     let (axis, length) = unit(from, to);
-    let side = span * (length / steps).max(4.0);
+    let spacing = (length / steps).max(4.0);
+    let side = span * spacing;
+    // `across` is +x of the upright patch (see `warp::cut`).
+    let across = (axis.1, -axis.0);
+    let centre = (
+        centre.0 + shift * spacing * across.0,
+        centre.1 + shift * spacing * across.1,
+    );
     Frame {
         centre,
         axis,
@@ -174,9 +187,9 @@ mod tests {
 
     fn spine(xs: [f32; 6]) -> SpineBoxes {
         let mut s = SpineBoxes::empty("p");
-        for v in 0..6 {
+        for (v, x) in xs.into_iter().enumerate() {
             let y = 40.0 + 24.0 * v as f32;
-            let b = PixelBox::new(xs[v] - 9.0, y - 9.0, xs[v] + 9.0, y + 9.0);
+            let b = PixelBox::new(x - 9.0, y - 9.0, x + 9.0, y + 9.0);
             s.levels[v] = [Some(ScoredBox {
                 bbox: b,
                 score: 1.0,
@@ -214,11 +227,13 @@ mod tests {
     #[test]
     fn disc_frames_sit_between_their_two_bodies() {
         let centres = complete(&spine([100.0; 6])).unwrap().centres();
-        let f = position_frame(&centres, Position::C4C5, 2.0);
+        let f = position_frame(&centres, Position::C4C5, 2.0, 0.0);
         assert_eq!(f.centre, (100.0, 100.0)); // C4 at 88, C5 at 112
         assert_eq!(f.axis, (0.0, 1.0));
         assert!((f.height - 48.0).abs() < 1e-4);
-        let body = position_frame(&centres, Position::C2, 2.0);
+        let body = position_frame(&centres, Position::C2, 2.0, 0.0);
+        let moved = position_frame(&centres, Position::C2, 2.0, 0.5);
+        assert_eq!(moved.centre, (112.0, 40.0), "half a spacing toward +x");
         assert_eq!(body.centre, (100.0, 40.0));
     }
 }

@@ -99,7 +99,8 @@ pub fn crop_patient(
     let canals = axial::locate_canals(axial, cfg).map_err(cv)?;
     let mut levels = Vec::with_capacity(Position::ALL.len());
     for position in Position::ALL {
-        let frame = frame::position_frame(&centres, position, cfg.sagittal_span);
+        let frame =
+            frame::position_frame(&centres, position, cfg.sagittal_span, cfg.sagittal_shift);
         let size = cfg.sagittal_size;
         let cut = |img: &GrayImage| warp::cut(img, &frame, size, size);
         let slices = [cut(&sagittal[0]), cut(&sagittal[1]), cut(&sagittal[2])];
