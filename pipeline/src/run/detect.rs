@@ -3,7 +3,7 @@
 
 use super::drive::{drive, StageOutcome};
 use super::errors::PatientError;
-use super::layout::RunDir;
+use super::layout::{only_record, RunDir};
 use super::localize::Localizer;
 use crate::data::boxes::{read_boxes, write_boxes, SpineBoxes};
 use crate::data::{study, DataError, GrayImage};
@@ -51,16 +51,8 @@ pub fn run(
 /// One patient's boxes as written by this stage.
 pub fn read_patient(run: &RunDir, id: &str) -> Result<SpineBoxes, DataError> {
     let path = run.patient_boxes(id);
-    let mut file = read_boxes(&path, true)?;
-    match (file.patients.pop(), file.errors.pop()) {
-        (Some(p), None) if file.patients.is_empty() && p.id == id => Ok(p),
-        (_, Some(e)) => Err(e),
-        _ => Err(DataError::patient(
-            id,
-            &path,
-            "expected exactly this patient's boxes",
-        )),
-    }
+    let file = read_boxes(&path, true)?;
+    only_record(&path, id, file.patients, file.errors, |p| &p.id)
 }
 
 /// Gathers the boxes of `ids` (those present) into `RUN/boxes.json`.

@@ -6,7 +6,7 @@ use super::config::ResolvedRun;
 use super::detect::read_patient;
 use super::drive::{drive, StageOutcome};
 use super::errors::PatientError;
-use super::layout::RunDir;
+use super::layout::{only_record, RunDir};
 use crate::crops::{crop_study, read_crops, write_crops, CropConfig, PatientCrops, MANIFEST};
 use crate::data::labels::{read_labels, write_labels, PatientGrades};
 use crate::data::{study, DataError};
@@ -127,16 +127,8 @@ pub fn grade_stage(
 /// One patient's grades as written by stage 3.
 pub fn read_patient_grades(run: &RunDir, id: &str) -> Result<PatientGrades, DataError> {
     let path = run.patient_grades(id);
-    let mut file = read_labels(&path)?;
-    match (file.patients.pop(), file.errors.pop()) {
-        (Some(p), None) if file.patients.is_empty() && p.id == id => Ok(p),
-        (_, Some(e)) => Err(e),
-        _ => Err(DataError::patient(
-            id,
-            &path,
-            "expected exactly this patient's grades",
-        )),
-    }
+    let file = read_labels(&path)?;
+    only_record(&path, id, file.patients, file.errors, |p| &p.id)
 }
 
 /// Gathers the grades of `ids` (those present) into `RUN/predictions.json`.

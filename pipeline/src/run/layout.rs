@@ -13,6 +13,7 @@
 //! RUN/errors.json              patients that failed, with the reason
 //! ```
 
+use crate::data::DataError;
 use std::path::{Path, PathBuf};
 
 /// The paths of one run directory.
@@ -83,5 +84,27 @@ impl RunDir {
             .collect();
         ids.sort();
         ids
+    }
+}
+
+/// The single record of a per-patient stage file, which must be `id`'s; a
+/// file holding anything else is not trusted.
+pub fn only_record<T>(
+    path: &Path,
+    id: &str,
+    mut records: Vec<T>,
+    mut errors: Vec<DataError>,
+    id_of: impl Fn(&T) -> &str,
+) -> Result<T, DataError> {
+    if let Some(e) = errors.pop() {
+        return Err(e);
+    }
+    match records.pop() {
+        Some(r) if records.is_empty() && id_of(&r) == id => Ok(r),
+        _ => Err(DataError::patient(
+            id,
+            path,
+            "expected exactly this patient's record",
+        )),
     }
 }
