@@ -25,11 +25,15 @@ pub fn find() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Prints why a browser test is skipped; returns the browser if found.
+/// Says why a browser test is skipped; returns the browser if found. The
+/// note goes straight to stderr, which the test harness does not capture,
+/// so a plain `cargo test` shows it.
 pub fn find_or_skip(test: &str) -> Option<PathBuf> {
+    use std::io::Write;
     let found = find();
     if found.is_none() {
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "SKIPPED {test}: no chromium on PATH (apt-get install chromium, or run \
              scripts/setup.sh with CERVAI_BROWSER_TESTS=1, or set CERVAI_CHROMIUM)"
         );
