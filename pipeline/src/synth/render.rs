@@ -91,7 +91,7 @@ fn head(c: &mut Canvas, ph: &Phantom, rows: &ColumnRows, top: f32, canal: f32) {
     c.fill(&cerebrum.grown(1.5), csf * 0.8);
     c.fill_with(&cerebrum, |x, y| {
         let w = (0.7 * y + 3.0 * (0.11 * x).sin() + 1.5 * (0.31 * x).sin()).sin();
-        brain + 0.35 * csf * (0.5 + 0.5 * w).powi(6)
+        brain + 0.2 * csf * (0.5 + 0.5 * w).powi(10)
     });
 
     // Cerebellum behind the brainstem: folia as concentric bright arcs.
