@@ -195,6 +195,7 @@ fn report_of_a_tiny_run_has_every_section_and_patient() {
             "no link to {id}'s overlay"
         );
     }
+    assert_balanced(&html);
     assert!(
         !html.contains("p04"),
         "a labelled patient outside the run is not part of it"
@@ -216,6 +217,21 @@ fn report_of_a_tiny_run_has_every_section_and_patient() {
     );
 }
 
+/// Every opened element of these kinds is closed.
+fn assert_balanced(html: &str) {
+    for tag in [
+        "section", "table", "tr", "td", "th", "div", "details", "a", "p", "pre",
+    ] {
+        let opened =
+            html.matches(&format!("<{tag}>")).count() + html.matches(&format!("<{tag} ")).count();
+        let closed = html.matches(&format!("</{tag}>")).count();
+        assert_eq!(
+            opened, closed,
+            "<{tag}> opened {opened} times, closed {closed}"
+        );
+    }
+}
+
 #[test]
 fn report_without_labels_marks_scored_sections_absent() {
     let f = fixture(false);
@@ -227,6 +243,7 @@ fn report_without_labels_marks_scored_sections_absent() {
         );
     }
     assert!(!html.contains("official-score"));
+    assert_balanced(&html);
     assert!(html.contains("No labels for the patients of this run"));
     assert!(html.contains("no IoU"));
     RUN_IDS
