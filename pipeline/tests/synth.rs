@@ -269,11 +269,11 @@ fn concordance(pairs: &[(u8, f64)]) -> f64 {
     good / total
 }
 
-/// Mid-slice body centres from the boxes.
-fn centres(boxes: &SpineBoxes) -> Vec<(f32, f32)> {
+/// Body centres on one slice, from the boxes.
+fn centres(boxes: &SpineBoxes, slice: usize) -> Vec<(f32, f32)> {
     Vertebra::ALL
         .iter()
-        .map(|&v| boxes.get(v, MID_SLICE).unwrap().bbox.center())
+        .map(|&v| boxes.get(v, slice).unwrap().bbox.center())
         .collect()
 }
 
@@ -295,14 +295,14 @@ fn csf_line(img: &GrayImage, boxes: &SpineBoxes) -> Vec<f64> {
 
 /// Bright CSF pixels behind a graded position, relative to the patient's
 /// CSF brightness: fewer where the canal is narrowed.
-fn csf_amount(img: &GrayImage, boxes: &SpineBoxes, pos: Position) -> f64 {
-    let c = centres(boxes);
+fn csf_amount(img: &GrayImage, boxes: &SpineBoxes, pos: Position, slice: usize) -> f64 {
+    let c = centres(boxes, slice);
     let (v, w) = (
         pos.upper().index(),
         pos.lower().map_or(pos.upper().index(), |l| l.index()),
     );
     let y = (c[v].1 + c[w].1) / 2.0;
-    let x0 = boxes.get(pos.upper(), MID_SLICE).unwrap().bbox.x2 - 3.0;
+    let x0 = boxes.get(pos.upper(), slice).unwrap().bbox.x2 - 3.0;
     let strip = |yy: f32| (0..16).map(move |dx| (x0 + dx as f32, yy));
     let peak = c
         .iter()
@@ -321,7 +321,7 @@ fn csf_amount(img: &GrayImage, boxes: &SpineBoxes, pos: Position) -> f64 {
 /// Brightest pixel of the disc space (the nucleus) against the
 /// neighbouring marrow: degenerated discs are darker.
 fn disc_brightness(img: &GrayImage, boxes: &SpineBoxes, d: usize) -> f64 {
-    let c = centres(boxes);
+    let c = centres(boxes, MID_SLICE);
     let (a, b) = (c[d], c[d + 1]);
     let (x, y) = ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0);
     let mut disc = 0.0f64;
@@ -368,7 +368,7 @@ fn simple_pixel_measurements_separate_the_grades() {
         for pos in Position::ALL {
             canal.push((
                 ph.labels.canal[pos.index()].grade,
-                -csf_amount(&img, &boxes, pos),
+                -csf_amount(&img, &boxes, pos, MID_SLICE),
             ));
         }
     }
@@ -388,4 +388,42 @@ fn simple_pixel_measurements_separate_the_grades() {
             "{task}: pixel measurement orders grades at chance ({c:.3})"
         );
     }
+}
+
+#[test]
+fn paracentral_herniations_show_most_on_their_own_side() {
+    // Discs herniated towards one side narrow the canal more on that
+    // side's lateral slice (5 or 7) than on the other one.
+    let phantoms = synth::sample_cohort(40, 9);
+    let (mut more, mut total) = (0, 0);
+    for (i, ph) in phantoms.iter().enumerate() {
+        let found: Vec<usize> = (0..5)
+            .filter(|&d| ph.labels.disc[d].grade >= 2 && ph.labels.disc_side[d] != 0)
+            .collect();
+        if found.is_empty() || total >= 30 {
+            continue;
+        }
+        let [left, _, right] = synth::render_study(ph, 9, i).sagittal;
+        let boxes = ph.boxes();
+        for d in found {
+            let pos = Position::DISCS[d];
+            let (l, r) = (
+                csf_amount(&left, &boxes, pos, 0),
+                csf_amount(&right, &boxes, pos, 2),
+            );
+            let (own, other) = if ph.labels.disc_side[d] < 0 {
+                (l, r)
+            } else {
+                (r, l)
+            };
+            total += 1;
+            more += usize::from(own < other);
+        }
+    }
+    let share = more as f64 / total as f64;
+    eprintln!("own side narrower in {more} of {total}");
+    assert!(
+        total >= 10 && share > 0.6,
+        "own side narrower in {more} of {total}"
+    );
 }
