@@ -91,6 +91,12 @@ pub struct GeometryCvArgs {
     /// Folds (overrides the config).
     #[arg(long)]
     pub folds: Option<usize>,
+    /// libtorch threads (1 suits this tiny model best).
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Heads per fold, from consecutive seeds, whose scores are averaged.
+    #[arg(long, default_value_t = 5)]
+    pub members: usize,
     /// Seeds to repeat the whole CV with (mean and spread reported).
     #[arg(long, value_delimiter = ',', default_value = "0")]
     pub seeds: Vec<u64>,
@@ -271,7 +277,7 @@ fn write_cv(out: &Path, outcome: &CvOutcome) -> anyhow::Result<()> {
 
 fn geometry(args: GeometryCvArgs) -> anyhow::Result<ExitCode> {
     let mut cfg = load_config(&args.config)?;
-    set_threads(cfg.threads);
+    set_threads(args.threads);
     let folds = args.folds.unwrap_or(cfg.folds);
     let labels = read_labels(&args.labels)?;
     let boxes = read_boxes(&args.boxes, false)?;
@@ -294,7 +300,15 @@ fn geometry(args: GeometryCvArgs) -> anyhow::Result<ExitCode> {
     for &seed in &args.seeds {
         cfg.seed = seed;
         let mut log = EpochLog::new(None);
-        let r = geometry_cv(&columns, &grades, &cfg.grader(), folds, &cfg.tune, &mut log)?;
+        let r = geometry_cv(
+            &columns,
+            &grades,
+            &cfg.grader(),
+            folds,
+            args.members,
+            &cfg.tune,
+            &mut log,
+        )?;
         println!(
             "seed {seed}: qd macro-F1 {:.4} (argmax {:.4})  sl F1[0] {:.4} (argmax {:.4})",
             r.qd_macro_f1, r.qd_macro_f1_argmax, r.sl_f1_class0, r.sl_f1_class0_argmax

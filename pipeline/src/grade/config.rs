@@ -51,7 +51,7 @@ impl Default for ClassifierFileConfig {
                 batch_size: 32,
                 learning_rate: 3e-3,
                 weight_decay: 1e-2,
-                l2: 0.01,
+                l2: 0.1,
                 augment: true,
             },
             tune: TuneConfig::default(),
