@@ -141,7 +141,8 @@ fn train_cmd(args: TrainArgs) -> anyhow::Result<ExitCode> {
     let outcome = train(&cfg, args.device.resolve()?).context("detector training failed")?;
     let r = &outcome.last;
     println!(
-        "done in {:.0}s: {}  val mean IoU {:.4}  identification {:.4}  mAP50 {:.4}  mAP50-95 {:.4}",
+        "done in {:.0}s: {}  val mean IoU {:.4}  identification {:.4}  \
+         mAP50 {:.4}  mAP50-95 {:.4}",
         outcome.seconds,
         outcome.checkpoint.display(),
         r.mean_iou,
@@ -167,7 +168,7 @@ fn eval_cmd(args: EvalArgs) -> anyhow::Result<ExitCode> {
             )
         }
     };
-    let report = evaluate(&det, &samples, args.format);
+    let report = evaluate(&det, &samples, args.format)?;
     print!("{}", render(&report, &names));
     Ok(ExitCode::SUCCESS)
 }

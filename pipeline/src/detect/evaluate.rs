@@ -7,7 +7,7 @@
 
 use super::infer::SpineDetector;
 use super::sample::Sample;
-use super::DataFormat;
+use super::{DataFormat, DetectError};
 use crate::anatomy::Vertebra;
 use detector::assign::box_iou;
 use detector::decode::Detection;
@@ -27,31 +27,36 @@ pub struct EvalReport {
 }
 
 /// Runs the detector over `samples` and scores it.
-pub fn evaluate(det: &SpineDetector, samples: &[Sample], format: DataFormat) -> EvalReport {
+pub fn evaluate(
+    det: &SpineDetector,
+    samples: &[Sample],
+    format: DataFormat,
+) -> Result<EvalReport, DetectError> {
     let num_classes = det.model.net.config().num_classes;
     let evals: Vec<ImageEval> = match format {
-        DataFormat::Cervai => anatomical_detections(det, samples),
+        DataFormat::Cervai => anatomical_detections(det, samples)?,
         DataFormat::Yolo => general_detections(det, samples),
     };
     let (level_iou, mean_iou, identification) = match format {
         DataFormat::Cervai => level_scores(&evals, num_classes),
         DataFormat::Yolo => (Vec::new(), f64::NAN, f64::NAN),
     };
-    EvalReport {
+    Ok(EvalReport {
         images: samples.len(),
         level_iou,
         mean_iou,
         identification,
         map: mean_average_precision(&evals, num_classes),
-    }
+    })
 }
 
-fn anatomical_detections(det: &SpineDetector, samples: &[Sample]) -> Vec<ImageEval> {
+fn anatomical_detections(
+    det: &SpineDetector,
+    samples: &[Sample],
+) -> Result<Vec<ImageEval>, DetectError> {
     let images: Vec<_> = samples.iter().map(|s| &s.image).collect();
-    let found = det
-        .detect_slices(&images)
-        .expect("samples have the model's size");
-    samples
+    let found = det.detect_slices(&images)?;
+    Ok(samples
         .iter()
         .zip(found)
         .map(|(s, levels)| ImageEval {
@@ -65,7 +70,7 @@ fn anatomical_detections(det: &SpineDetector, samples: &[Sample]) -> Vec<ImageEv
                 })
                 .collect(),
         })
-        .collect()
+        .collect())
 }
 
 fn general_detections(det: &SpineDetector, samples: &[Sample]) -> Vec<ImageEval> {

@@ -204,7 +204,7 @@ fn validate(
 ) -> Result<EvalReport, DetectError> {
     let mut det = SpineDetector::from_model(load_detector(checkpoint, device)?, device);
     det.decode = cfg.decode.clone();
-    Ok(evaluate(&det, val_set, cfg.data.format))
+    evaluate(&det, val_set, cfg.data.format)
 }
 
 /// `epoch  3  loss 0.412  val_iou 0.871` (mAP for general datasets).
