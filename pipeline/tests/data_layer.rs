@@ -5,6 +5,7 @@
 
 use pipeline::data::SpineBoxes;
 use pipeline::data::{read_boxes, read_labels, write_labels, PatientGrades, PixelBox};
+use std::io::Write;
 use std::path::PathBuf;
 
 fn shared_file(name: &str) -> Option<PathBuf> {
@@ -13,7 +14,7 @@ fn shared_file(name: &str) -> Option<PathBuf> {
     if path.is_file() {
         Some(path)
     } else {
-        eprintln!("SKIPPED: {} not found", path.display());
+        let _ = writeln!(std::io::stderr(), "SKIPPED: {} not found", path.display());
         None
     }
 }

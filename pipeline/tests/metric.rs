@@ -34,6 +34,7 @@
 
 use pipeline::data::PatientGrades;
 use pipeline::metric::{baseline, score, Score};
+use std::io::Write;
 use std::path::PathBuf;
 
 fn grades(id: &str, qd: u8, sl: u8, zjppt: [u8; 5], zyzg: [u8; 11]) -> PatientGrades {
@@ -275,7 +276,7 @@ fn majority_baseline_out_of_fold_on_public_labels() {
     // -> [0.268061783757, 0.0, 0.364533684493, 0.361926862628, 0.271550520888]
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/cervai/train.json");
     if !path.is_file() {
-        eprintln!("SKIPPED: {} not found", path.display());
+        let _ = writeln!(std::io::stderr(), "SKIPPED: {} not found", path.display());
         return;
     }
     let labels = pipeline::data::read_labels(&path).unwrap().patients;

@@ -7,6 +7,7 @@ use pipeline::anatomy::{Position, Vertebra, IMAGE_SIZE, MID_SLICE};
 use pipeline::data::{self, boxes::read_boxes, GrayImage, PatientGrades, PixelBox, SpineBoxes};
 use pipeline::synth::{self, Phantom};
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 fn all_files(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
@@ -104,7 +105,11 @@ fn shared_cervai() -> Option<PathBuf> {
     if dir.join("train.json").exists() && dir.join("bounding_box_train.json").exists() {
         Some(dir)
     } else {
-        eprintln!("SKIPPED: public label files not found at {}", dir.display());
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: public label files not found at {}",
+            dir.display()
+        );
         None
     }
 }
