@@ -140,13 +140,17 @@ fn train_cmd(args: TrainArgs) -> anyhow::Result<ExitCode> {
     set_threads(cfg.threads);
     let outcome = train(&cfg, args.device.resolve()?).context("detector training failed")?;
     let r = &outcome.last;
+    let levels = match cfg.data.format {
+        DataFormat::Cervai => format!(
+            "  val mean IoU {:.4}  identification {:.4}",
+            r.mean_iou, r.identification
+        ),
+        DataFormat::Yolo => String::new(),
+    };
     println!(
-        "done in {:.0}s: {}  val mean IoU {:.4}  identification {:.4}  \
-         mAP50 {:.4}  mAP50-95 {:.4}",
+        "done in {:.0}s: {}{levels}  mAP50 {:.4}  mAP50-95 {:.4}",
         outcome.seconds,
         outcome.checkpoint.display(),
-        r.mean_iou,
-        r.identification,
         r.map.map50,
         r.map.map50_95
     );
