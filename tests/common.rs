@@ -119,16 +119,51 @@ fn tiny_grader_toml() -> String {
 /// takes the true boxes: a detector trained for seconds finds too little
 /// to crop from, and the detector has its own test below.
 pub fn run_cmd(fx: &Fixture, data: &Path, out: &Path) -> Command {
+    let mut cmd = run_cmd_unbatched(fx, data, out);
+    cmd.args(["--batch", "1", "--threads", "1"]);
+    cmd
+}
+
+/// [`run_cmd`] without the batch size and thread count, for tests that
+/// choose their own.
+pub fn run_cmd_unbatched(fx: &Fixture, data: &Path, out: &Path) -> Command {
     let mut cmd = cervai();
     cmd.arg("run").arg("--data").arg(data).arg("--out").arg(out);
     cmd.args(["--boxes", "truth"])
         .arg("--grader")
         .arg(&fx.grader);
-    cmd.args(["--batch", "1", "--threads", "1"]);
     cmd
 }
 
 /// Bytes of a file, or a panic naming it.
 pub fn bytes(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Copies the folder `from` to `to`, recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dst = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &dst);
+        } else {
+            std::fs::copy(entry.path(), dst).unwrap();
+        }
+    }
+}
+
+/// Every file below `dir`, recursively.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }

@@ -30,6 +30,7 @@ pub struct RunSummary {
 pub fn execute(plan: &ResolvedRun, run: &RunDir, stages: &[Stage]) -> anyhow::Result<RunSummary> {
     let started = std::time::Instant::now();
     let _lock = RunLock::acquire(&run.root)?;
+    check_models(plan, stages)?;
     save_or_check_config(plan, run)?;
     remove_stale_partials(&run.root);
     crate::device::set_threads(plan.config.threads);
@@ -114,6 +115,19 @@ fn localizer(plan: &ResolvedRun) -> anyhow::Result<Box<dyn Localizer>> {
             super::models::load_detector(model, device)
         }
     }
+}
+
+/// Loads every model the asked stages need before anything is written: a
+/// bad checkpoint fails the run at once rather than after stage 1, and
+/// leaves no config behind that a corrected resume would have to match.
+fn check_models(plan: &ResolvedRun, stages: &[Stage]) -> anyhow::Result<()> {
+    if stages.contains(&Stage::Detect) && plan.config.boxes == BoxSource::Detected {
+        localizer(plan)?;
+    }
+    if stages.contains(&Stage::Crop) || stages.contains(&Stage::Grade) {
+        super::grade::crop_config(plan)?;
+    }
+    Ok(())
 }
 
 /// A new run saves its config; a resumed run must have been made with the

@@ -24,7 +24,7 @@ fn grader_path(plan: &ResolvedRun) -> anyhow::Result<&Path> {
 }
 
 /// Crop settings stored in the grader checkpoint (crops must match them).
-fn crop_config(plan: &ResolvedRun) -> anyhow::Result<CropConfig> {
+pub(super) fn crop_config(plan: &ResolvedRun) -> anyhow::Result<CropConfig> {
     let path = grader_path(plan)?;
     let (_, crops) = load_grader(path, tch::Device::Cpu)
         .with_context(|| format!("cannot load grader {}", path.display()))?;
@@ -39,7 +39,9 @@ pub fn crop_stage(
 ) -> anyhow::Result<StageOutcome> {
     const STAGE: &str = "crop";
     let cfg = crop_config(plan)?;
-    let is_done = |id: &str| run.crops(id).join(MANIFEST).exists();
+    // Done means complete: a manifest that parses, every image it names at
+    // its size, cut with the grader's settings; anything less is cut again
+    let is_done = |id: &str| read_crops(&run.crops(id)).is_ok_and(|c| c.config == cfg);
     Ok(drive(
         STAGE,
         ids,
@@ -64,6 +66,17 @@ fn crop_one(data: &Path, run: &RunDir, id: &str, cfg: &CropConfig) -> Result<(),
     let study = study::load_study(data, id).map_err(data_err)?;
     let crops = crop_study(&study, &boxes, cfg)
         .map_err(|e| PatientError::new(id, STAGE, &run.crops(id), e.problem))?;
+
+    // An old manifest goes first: while the images are replaced, the
+    // folder must not look complete
+    let manifest = run.crops(id).join(MANIFEST);
+    match std::fs::remove_file(&manifest) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            let problem = format!("cannot remove the old manifest: {e}");
+            return Err(PatientError::new(id, STAGE, &manifest, problem));
+        }
+        _ => {}
+    }
     write_crops(&run.crops(id), &crops).map_err(data_err)
 }
 
@@ -100,7 +113,12 @@ pub fn grade_stage(
 
         // Grade the patients whose crops loaded, as one batch
         let ready: Vec<&PatientCrops> = loaded.iter().filter_map(|c| c.as_ref().ok()).collect();
-        let graded = predict(&grader, &expected, &ready, batch_levels);
+        // (none when every patient of the chunk failed to load)
+        let graded = if ready.is_empty() {
+            Ok(Vec::new())
+        } else {
+            predict(&grader, &expected, &ready, batch_levels)
+        };
         let mut graded = match graded {
             Ok(grades) => grades.into_iter().map(Ok).collect::<Vec<_>>(),
             Err(e) => ready.iter().map(|_| Err(e.to_string())).collect(),
