@@ -30,9 +30,14 @@ grader=demo/models/grader/grader.safetensors
   --images demo/train --crops demo/crops --out demo/models/grader
 
 step "run detect → crop → grade → report on the held-out patients"
-$cervai run --data demo/heldout --out demo/run --detector "$detector" --grader "$grader"
+status=0
+$cervai run --data demo/heldout --out demo/run --detector "$detector" --grader "$grader" || status=$?
+# Exit status 1 means some patients failed (listed in demo/run/errors.json);
+# the others are still scored below. Anything else is a real error.
+[ "$status" -le 1 ] || exit "$status"
 
 step "official score of the held-out predictions"
 $cervai evaluate --labels demo/heldout/train.json --pred demo/run/predictions.json
 echo
 echo "report: demo/run/report/index.html"
+exit "$status"
