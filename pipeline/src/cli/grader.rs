@@ -256,6 +256,8 @@ fn train(args: TrainArgs, final_model: bool) -> anyhow::Result<ExitCode> {
         save_grader(&grader, &cfg.crops, &path)?;
         println!("saved {}", path.display());
     }
+    let curves = args.out.join("curves.png");
+    crate::report::curves::write_curves_or_warn(&args.out.join("epochs.csv"), &curves);
     Ok(exit_code(failed))
 }
 

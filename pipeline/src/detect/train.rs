@@ -107,6 +107,8 @@ pub fn train(cfg: &DetectorRunConfig, device: tch::Device) -> Result<TrainOutcom
         last = Some(report);
     }
     let last = last.ok_or_else(|| DetectError::Config("train.epochs must be at least 1".into()))?;
+    drop(csv);
+    crate::report::curves::write_curves_or_warn(&csv_path, &cfg.out.join("curves.png"));
     Ok(TrainOutcome {
         checkpoint,
         last,

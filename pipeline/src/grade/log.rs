@@ -35,7 +35,12 @@ impl EpochLog {
         val: Option<f64>,
     ) -> Result<(), DataError> {
         let val_text = val.map_or(String::new(), |v| format!("{v:.4}"));
-        tracing::info!("{run:>8} {model:<6} epoch {epoch:3}  loss {loss:.4}  val {val_text}");
+        // The whole-spine head trains for many short epochs: debug level
+        if model == "spine" {
+            tracing::debug!("{run:>8} {model:<6} epoch {epoch:3}  loss {loss:.4}  val {val_text}");
+        } else {
+            tracing::info!("{run:>8} {model:<6} epoch {epoch:3}  loss {loss:.4}  val {val_text}");
+        }
         self.rows.push(format!(
             "{run},{model},{epoch},{lr:.6},{loss:.5},{val_text}"
         ));

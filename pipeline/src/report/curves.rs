@@ -114,6 +114,14 @@ pub(super) fn padded_range(values: impl Iterator<Item = f64>) -> Range<f64> {
     (lo - pad)..(hi + pad)
 }
 
+/// [`write_curves`] for trainers: a chart that cannot be drawn is a
+/// warning, never a failed training.
+pub fn write_curves_or_warn(csv: &Path, png: &Path) {
+    if let Err(e) = write_curves(csv, png) {
+        tracing::warn!("cannot draw {}: {e}", png.display());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
