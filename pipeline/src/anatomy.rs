@@ -162,9 +162,15 @@ mod tests {
         for p in Position::ALL {
             assert_eq!(Position::from_stem(p.stem()), Some(p));
         }
-        let mut stems: Vec<&str> = Position::ALL.iter().map(|p| p.stem()).collect();
-        stems.sort();
-        assert_eq!(stems[0], "2-3", "byte order puts a disc first");
+        let mut files: Vec<String> = Position::ALL
+            .iter()
+            .map(|p| format!("{}.png", p.stem()))
+            .collect();
+        files.sort();
+        assert_eq!(
+            files[0], "2-3.png",
+            "byte order puts a disc first ('-' < '.')"
+        );
         assert_eq!(Position::from_stem("8"), None);
     }
 }
