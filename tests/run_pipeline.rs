@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{bytes, cervai, fixture, run, run_cmd, PATIENTS};
+use common::{bytes, cervai, copy_dir, files_under, fixture, run, run_cmd, PATIENTS};
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -119,7 +119,7 @@ fn killed_mid_stage_then_resumed_equals_an_uninterrupted_run() {
             "{file} differs"
         );
     }
-    let leftovers = walk(&out)
+    let leftovers = files_under(&out)
         .into_iter()
         .filter(|p| p.to_string_lossy().ends_with(".partial"));
     assert_eq!(
@@ -268,30 +268,4 @@ fn first_patient(data: &Path) -> String {
         .collect();
     ids.sort();
     ids.remove(0)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dst = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &dst);
-        } else {
-            std::fs::copy(entry.path(), dst).unwrap();
-        }
-    }
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }

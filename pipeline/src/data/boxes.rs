@@ -189,34 +189,9 @@ pub fn parse_boxes(bytes: &[u8], path: &Path, allow_missing: bool) -> Result<Box
 }
 
 fn boxes_from_value(value: Value, path: &Path, allow_missing: bool) -> Result<BoxFile> {
-    let Value::Array(records) = value else {
-        return Err(DataError::file(
-            path,
-            "expected a JSON array of patient records",
-        ));
-    };
-    let mut out = BoxFile::default();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for (i, record) in records.iter().enumerate() {
-        match parse_record(record, allow_missing) {
-            Ok(p) => match seen.get(&p.id.to_lowercase()) {
-                Some(first) => {
-                    let problem = format!("duplicate id (records {first} and {i}); first kept");
-                    out.errors.push(DataError::patient(&p.id, path, problem));
-                }
-                None => {
-                    seen.insert(p.id.to_lowercase(), i);
-                    out.patients.push(p);
-                }
-            },
-            Err((id, problem)) => {
-                let problem = format!("record {i}: {problem}");
-                out.errors
-                    .push(DataError::new(id.as_deref(), path, problem));
-            }
-        }
-    }
-    Ok(out)
+    let parse = |record: &Value| parse_record(record, allow_missing);
+    let (patients, errors) = json::parse_records(value, path, parse, |p| &p.id)?;
+    Ok(BoxFile { patients, errors })
 }
 
 /// Writes boxes in the official shape; `with_scores` adds the `"scores"`

@@ -68,3 +68,44 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 pub fn write_pretty(path: &Path, value: &impl Serialize) -> Result<()> {
     write_atomic(path, &to_pretty(value))
 }
+
+/// A per-record parse failure: the id when it could be read, and why.
+pub type RecordError = (Option<String>, String);
+
+/// Parses a JSON array of patient records with `parse`, keeping the good
+/// ones and one error per bad record. A repeated id (compared ignoring
+/// case) keeps the first record and reports the repeat.
+pub fn parse_records<T>(
+    value: serde_json::Value,
+    path: &Path,
+    parse: impl Fn(&serde_json::Value) -> std::result::Result<T, RecordError>,
+    id_of: impl Fn(&T) -> &str,
+) -> Result<(Vec<T>, Vec<DataError>)> {
+    let serde_json::Value::Array(records) = value else {
+        return Err(DataError::file(
+            path,
+            "expected a JSON array of patient records",
+        ));
+    };
+    let (mut kept, mut errors) = (Vec::new(), Vec::new());
+    let mut seen = std::collections::HashMap::new();
+    for (i, record) in records.iter().enumerate() {
+        match parse(record) {
+            Ok(r) => match seen.get(&id_of(&r).to_lowercase()) {
+                Some(first) => {
+                    let problem = format!("duplicate id (records {first} and {i}); first kept");
+                    errors.push(DataError::patient(id_of(&r), path, problem));
+                }
+                None => {
+                    seen.insert(id_of(&r).to_lowercase(), i);
+                    kept.push(r);
+                }
+            },
+            Err((id, problem)) => {
+                let problem = format!("record {i}: {problem}");
+                errors.push(DataError::new(id.as_deref(), path, problem));
+            }
+        }
+    }
+    Ok((kept, errors))
+}

@@ -4,7 +4,7 @@
 //! reports a bad one without dropping the good ones.
 
 use super::error::{DataError, Result};
-use super::json;
+use super::json::{self, RecordError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -71,41 +71,14 @@ pub fn parse_labels(bytes: &[u8], path: &Path) -> Result<LabelFile> {
 }
 
 fn labels_from_value(value: Value, path: &Path) -> Result<LabelFile> {
-    let Value::Array(records) = value else {
-        return Err(DataError::file(
-            path,
-            "expected a JSON array of patient records",
-        ));
-    };
-    let mut out = LabelFile::default();
-    let mut seen = HashMap::new();
-    for (i, record) in records.iter().enumerate() {
-        match parse_record(record) {
-            Ok(p) => {
-                if let Some(first) = seen.insert(p.id.to_lowercase(), i) {
-                    let problem = format!("duplicate id (records {first} and {i}); first kept");
-                    seen.insert(p.id.to_lowercase(), first);
-                    out.errors.push(DataError::patient(&p.id, path, problem));
-                } else {
-                    out.patients.push(p);
-                }
-            }
-            Err((id, problem)) => {
-                let problem = format!("record {i}: {problem}");
-                out.errors
-                    .push(DataError::new(id.as_deref(), path, problem));
-            }
-        }
-    }
-    Ok(out)
+    let (patients, errors) = json::parse_records(value, path, parse_record, |p| &p.id)?;
+    Ok(LabelFile { patients, errors })
 }
 
 /// Writes records in the official shape (4-space JSON array), atomically.
 pub fn write_labels(path: &Path, patients: &[PatientGrades]) -> Result<()> {
     json::write_pretty(path, &patients)
 }
-
-type RecordError = (Option<String>, String);
 
 fn parse_record(record: &Value) -> std::result::Result<PatientGrades, RecordError> {
     let obj = record
