@@ -58,9 +58,14 @@ fn a_full_disk_is_a_clear_error_and_a_resume_elsewhere_finishes() {
     let needed = pages_used(reference);
     let stages = needed - pages_used(&reference.join("report"));
 
-    // Space for the lock and little else, for half the stages' files, and
-    // for the stages but not the report
-    let sizes = [4 * PAGE, stages / 2, stages + 4 * PAGE];
+    // Space for the lock and little else, for half the stages' files, for
+    // the stages but not the report, and for half the report's overlays
+    let sizes = [
+        4 * PAGE,
+        stages / 2,
+        stages + 4 * PAGE,
+        stages + (needed - stages) / 2,
+    ];
     for (case, size) in sizes.into_iter().enumerate() {
         let size = size.div_ceil(PAGE) * PAGE;
         let mnt = fx.root.join(format!("disk{case}"));

@@ -74,7 +74,7 @@ pub fn write_run_report(
     let drawn: Vec<Result<String, String>> = report.patients[..count]
         .par_iter()
         .map(|row| inputs.overlay(data_dir, &report_dir, &row.id))
-        .collect();
+        .collect::<Result<_, _>>()?;
     for (row, result) in report.patients.iter_mut().zip(drawn) {
         match result {
             Ok(path) => row.overlay = Some(path),
@@ -224,12 +224,21 @@ impl Inputs {
         }
     }
 
-    /// Draws `overlays/<id>.png`; returns its path relative to `report/` or
-    /// a note saying why it could not be drawn.
-    fn overlay(&self, data: &Path, report_dir: &Path, id: &str) -> Result<String, String> {
+    /// Draws `overlays/<id>.png`; returns its path relative to `report/`,
+    /// or a note when the patient's images cannot be read. A failed write
+    /// (a full disk, say) is an error, not a note.
+    fn overlay(
+        &self,
+        data: &Path,
+        report_dir: &Path,
+        id: &str,
+    ) -> Result<Result<String, String>, ReportError> {
         let k = key(id);
-        let sagittal = load_sagittal(data, id).map_err(|e| format!("no overlay: {e}"))?;
-        let axial = load_axial(data, id).map_err(|e| format!("no overlay: {e}"))?;
+        let images = load_sagittal(data, id).and_then(|s| Ok((s, load_axial(data, id)?)));
+        let (sagittal, axial) = match images {
+            Ok(images) => images,
+            Err(e) => return Ok(Err(format!("no overlay: {e}"))),
+        };
         let input = OverlayInput {
             id,
             sagittal: &sagittal,
@@ -240,8 +249,8 @@ impl Inputs {
             truth: self.labels.get(&k),
         };
         let relative = format!("overlays/{id}.png");
-        write_overlay(&report_dir.join(&relative), &input).map_err(|e| e.to_string())?;
-        Ok(relative)
+        write_overlay(&report_dir.join(&relative), &input)?;
+        Ok(Ok(relative))
     }
 }
 
