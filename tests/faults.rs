@@ -15,6 +15,8 @@ mod kills;
 mod memory;
 #[path = "faults/threads.rs"]
 mod threads;
+#[path = "faults/training.rs"]
+mod training;
 
 use common::{bytes, files_under, fixture, run, run_cmd};
 use std::path::{Path, PathBuf};

@@ -5,6 +5,7 @@
 //! `assign` and `loss` the training targets, `decode` turns scores into
 //! boxes (anatomical or NMS), `metrics` scores them, `train` optimises.
 
+pub mod adamw;
 pub mod assign;
 pub mod checkpoint;
 pub mod config;
@@ -13,6 +14,7 @@ pub mod infer;
 pub mod loss;
 pub mod metrics;
 pub mod model;
+pub mod resume;
 pub mod train;
 
 pub use assign::GtBox;

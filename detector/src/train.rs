@@ -2,13 +2,16 @@
 //! decay, gradient clipping, and an exponential moving average (EMA) of the
 //! weights that is used for evaluation and saved in checkpoints. The caller
 //! owns the data loop; `tch::manual_seed` plus a deterministic data order
-//! makes a CPU run reproducible.
+//! makes a CPU run reproducible, and [`Trainer::state`] / [`Trainer::restore`]
+//! let it resume exactly after a crash (see `resume`).
 
+use crate::adamw::AdamW;
 use crate::assign::GtBox;
 use crate::config::{LossConfig, ModelConfig, TrainConfig};
 use crate::loss::{detection_loss, LossParts};
 use crate::model::{anchor_points, YoloNet};
-use tch::nn::{self, OptimizerConfig};
+use std::collections::HashMap;
+use tch::nn;
 use tch::{Device, Tensor};
 
 /// Learning rate at `step` of `total`: linear warm-up over `warmup` steps
@@ -41,7 +44,7 @@ impl Model {
 pub struct Trainer {
     pub model: Model,
     ema: Option<Model>,
-    opt: nn::Optimizer,
+    opt: AdamW,
     loss_cfg: LossConfig,
     cfg: TrainConfig,
     step: usize,
@@ -65,7 +68,7 @@ impl Trainer {
             ema.vs.copy(&model.vs).expect("same architecture");
             ema
         });
-        let opt = nn::adamw(0.9, 0.999, cfg.weight_decay).build(&model.vs, cfg.lr)?;
+        let opt = AdamW::new(&model.vs, 0.9, 0.999, cfg.weight_decay);
         let total_steps = (cfg.epochs * steps_per_epoch).max(1);
         let warmup_steps = (cfg.warmup_epochs * steps_per_epoch as f64).round() as usize;
         Ok(Self {
@@ -86,7 +89,6 @@ impl Trainer {
     /// `images`: `(batch, 1, H, W)` in `[0, 1]`; `gts`: one list per image.
     pub fn step(&mut self, images: &Tensor, gts: &[Vec<GtBox>]) -> LossParts {
         let lr = learning_rate(self.step, self.total_steps, self.warmup_steps, &self.cfg);
-        self.opt.set_lr(lr);
         let (_, _, h, w) = images.size4().expect("images are (batch, 1, H, W)");
         let out = self.model.net.forward_t(images, true);
         let parts = detection_loss(&out, &anchor_points(h, w), gts, &self.loss_cfg);
@@ -95,7 +97,7 @@ impl Trainer {
         if self.cfg.grad_clip > 0.0 {
             self.opt.clip_grad_norm(self.cfg.grad_clip);
         }
-        self.opt.step();
+        self.opt.step(lr);
         self.update_ema();
         self.step += 1;
         parts
@@ -126,6 +128,69 @@ impl Trainer {
     pub fn current_lr(&self) -> f64 {
         learning_rate(self.step, self.total_steps, self.warmup_steps, &self.cfg)
     }
+
+    /// Everything a resumed run needs besides the data order, by name: the
+    /// weights (`model.*`), the EMA weights (`ema.*`), the moments
+    /// (`adamw.*`). The step count is [`Trainer::steps_done`].
+    pub fn state(&self) -> Vec<(String, Tensor)> {
+        let mut out = named(&self.model.vs, "model.");
+        if let Some(ema) = &self.ema {
+            out.extend(named(&ema.vs, "ema."));
+        }
+        out.extend(self.opt.state());
+        out
+    }
+
+    /// Restores a state saved by [`Trainer::state`] after `steps` steps into
+    /// a trainer built with the same configs.
+    pub fn restore(
+        &mut self,
+        tensors: &HashMap<String, Tensor>,
+        steps: usize,
+    ) -> Result<(), String> {
+        copy_into(&self.model.vs, "model.", tensors)?;
+        if let Some(ema) = &self.ema {
+            copy_into(&ema.vs, "ema.", tensors)?;
+        }
+        let opt_steps = i32::try_from(steps).map_err(|_| format!("{steps} steps"))?;
+        self.opt.restore(tensors, opt_steps)?;
+        self.step = steps;
+        Ok(())
+    }
+}
+
+/// Every variable of `vs`, named `prefix` + its name, sorted.
+fn named(vs: &nn::VarStore, prefix: &str) -> Vec<(String, Tensor)> {
+    let mut out: Vec<(String, Tensor)> = vs
+        .variables()
+        .into_iter()
+        .map(|(name, t)| (format!("{prefix}{name}"), t))
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// Copies `tensors[prefix + name]` into every variable of `vs`.
+fn copy_into(
+    vs: &nn::VarStore,
+    prefix: &str,
+    tensors: &HashMap<String, Tensor>,
+) -> Result<(), String> {
+    for (name, mut var) in vs.variables() {
+        let key = format!("{prefix}{name}");
+        let src = tensors
+            .get(&key)
+            .ok_or_else(|| format!("{key} is missing"))?;
+        if src.size() != var.size() {
+            return Err(format!(
+                "{key}: shape {:?}, model has {:?}",
+                src.size(),
+                var.size()
+            ));
+        }
+        tch::no_grad(|| var.copy_(src));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

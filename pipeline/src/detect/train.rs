@@ -1,6 +1,9 @@
 //! The training driver: loads the data, runs the epochs with a progress
 //! bar and one summary line each, writes `metrics.csv`, the resolved
-//! `config.toml` and the EMA checkpoint `detector.ckpt` into the run folder.
+//! `config.toml` and the EMA checkpoint `detector.ckpt` into the run folder,
+//! and after every epoch the training state `last.ckpt`: started again on a
+//! folder with that state and the same config, training resumes after the
+//! last finished epoch and ends as an uninterrupted run would.
 //!
 //! Reproducible on CPU: libtorch is seeded, the data order and every
 //! augmentation draw come from ChaCha generators seeded by (seed, epoch,
@@ -16,6 +19,7 @@ use super::sample::{to_batch, Sample};
 use super::yolo::{load_split, read_spec};
 use super::DetectError;
 use detector::checkpoint::{load_detector, save_detector};
+use detector::resume::{load_training, save_training};
 use detector::Trainer;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::seq::SliceRandom;
@@ -26,6 +30,12 @@ use std::path::{Path, PathBuf};
 
 /// Name of the checkpoint inside the run folder.
 pub const CHECKPOINT: &str = "detector.ckpt";
+
+/// Name of the training state (weights, EMA, optimiser, epoch) inside it.
+pub const RESUME: &str = "last.ckpt";
+
+const CSV_HEADER: &str =
+    "epoch,loss,cls_loss,box_loss,lr,val_iou,val_ident,val_map50,val_map50_95,seconds";
 
 /// Train and validation samples of a config.
 pub fn load_data(cfg: &DetectorRunConfig) -> Result<(Vec<Sample>, Vec<Sample>), DetectError> {
@@ -65,7 +75,9 @@ pub fn train(cfg: &DetectorRunConfig, device: tch::Device) -> Result<TrainOutcom
     };
     std::fs::create_dir_all(&cfg.out).map_err(io(&cfg.out))?;
     let config_path = cfg.out.join("config.toml");
-    std::fs::write(&config_path, cfg.to_toml()).map_err(io(&config_path))?;
+    let config_text = cfg.to_toml();
+    let same_config = std::fs::read_to_string(&config_path).is_ok_and(|t| t == config_text);
+    std::fs::write(&config_path, &config_text).map_err(io(&config_path))?;
 
     let (train_set, val_set) = load_data(cfg)?;
     check_sets(cfg, &train_set, &val_set)?;
@@ -79,16 +91,19 @@ pub fn train(cfg: &DetectorRunConfig, device: tch::Device) -> Result<TrainOutcom
     let steps = train_set.len().div_ceil(bs);
     let mut trainer = Trainer::new(&cfg.model, &cfg.loss, &cfg.train, steps, device)?;
     let checkpoint = cfg.out.join(CHECKPOINT);
+
+    // Resume after the last finished epoch of an earlier run of this config
+    let resume = cfg.out.join(RESUME);
+    let done = if same_config && resume.exists() {
+        resume_from(&resume, &mut trainer)?
+    } else {
+        0
+    };
     let csv_path = cfg.out.join("metrics.csv");
-    let mut csv = std::fs::File::create(&csv_path).map_err(io(&csv_path))?;
-    writeln!(
-        csv,
-        "epoch,loss,cls_loss,box_loss,lr,val_iou,val_ident,val_map50,val_map50_95,seconds"
-    )
-    .map_err(io(&csv_path))?;
+    let mut csv = open_csv(&csv_path, done).map_err(io(&csv_path))?;
 
     let mut last = None;
-    for epoch in 1..=cfg.train.epochs {
+    for epoch in done + 1..=cfg.train.epochs {
         let (loss, cls, boxes) = run_epoch(&mut trainer, cfg, &train_set, epoch)?;
         save_detector(&checkpoint, trainer.eval_model())?;
         let report = validate(&checkpoint, cfg, &val_set, device)?;
@@ -104,9 +119,18 @@ pub fn train(cfg: &DetectorRunConfig, device: tch::Device) -> Result<TrainOutcom
             report.map.map50_95
         )
         .map_err(io(&csv_path))?;
+        save_training(&resume, &trainer, &serde_json::json!({ "epoch": epoch }))?;
         last = Some(report);
     }
-    let last = last.ok_or_else(|| DetectError::Config("train.epochs must be at least 1".into()))?;
+    let last = match last {
+        Some(report) => report,
+        None if done > 0 => validate(&checkpoint, cfg, &val_set, device)?,
+        None => {
+            return Err(DetectError::Config(
+                "train.epochs must be at least 1".into(),
+            ))
+        }
+    };
     drop(csv);
     crate::report::curves::write_curves_or_warn(&csv_path, &cfg.out.join("curves.png"));
     Ok(TrainOutcome {
@@ -114,6 +138,31 @@ pub fn train(cfg: &DetectorRunConfig, device: tch::Device) -> Result<TrainOutcom
         last,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// Restores `trainer` from the state file; returns the epochs it holds.
+fn resume_from(path: &Path, trainer: &mut Trainer) -> Result<usize, DetectError> {
+    let note = load_training(path, trainer)?;
+    let epoch = note["epoch"]
+        .as_u64()
+        .ok_or_else(|| DetectError::Config(format!("{}: no epoch recorded", path.display())))?
+        as usize;
+    println!("resuming after epoch {epoch} from {}", path.display());
+    Ok(epoch)
+}
+
+/// `metrics.csv` opened for appending: a header, then the rows of the
+/// first `done` epochs an earlier run wrote (a resume keeps those).
+fn open_csv(path: &Path, done: usize) -> std::io::Result<std::fs::File> {
+    let old = std::fs::read_to_string(path).unwrap_or_default();
+    let kept = old.lines().skip(1).filter(|row| {
+        let epoch = row.split(',').next().and_then(|e| e.parse::<usize>().ok());
+        epoch.is_some_and(|e| e <= done)
+    });
+    let mut text = format!("{CSV_HEADER}\n");
+    kept.for_each(|row| text.push_str(&format!("{row}\n")));
+    std::fs::write(path, text)?;
+    std::fs::OpenOptions::new().append(true).open(path)
 }
 
 fn check_sets(
