@@ -8,8 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
-TRAIN=${DEMO_TRAIN:-150}
-HELDOUT=${DEMO_HELDOUT:-50}
+TRAIN=${DEMO_TRAIN:-240}
+HELDOUT=${DEMO_HELDOUT:-60}
 step() { printf '\n== %s\n' "$*"; }
 
 step "build"
