@@ -135,6 +135,15 @@ pub fn run_cmd_unbatched(fx: &Fixture, data: &Path, out: &Path) -> Command {
     cmd
 }
 
+/// A detector-only job (`--stages detect`) with the fixture's detector.
+pub fn detect_cmd(fx: &Fixture, data: &Path, out: &Path) -> Command {
+    let mut cmd = cervai();
+    cmd.arg("run").arg("--data").arg(data).arg("--out").arg(out);
+    cmd.args(["--stages", "detect", "--detector"])
+        .arg(&fx.detector);
+    cmd
+}
+
 /// Bytes of a file, or a panic naming it.
 pub fn bytes(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{bytes, cervai, copy_dir, files_under, fixture, run, run_cmd, PATIENTS};
+use common::{bytes, cervai, copy_dir, detect_cmd, files_under, fixture, run, run_cmd, PATIENTS};
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -44,14 +44,7 @@ fn all_stages_write_every_artifact() {
 fn a_detector_only_job_writes_every_level_with_a_score() {
     let fx = fixture();
     let out = fx.root.join("detect-only");
-    let mut cmd = cervai();
-    cmd.arg("run")
-        .arg("--data")
-        .arg(&fx.data)
-        .arg("--out")
-        .arg(&out);
-    cmd.args(["--stages", "detect", "--detector"])
-        .arg(&fx.detector);
+    let mut cmd = detect_cmd(fx, &fx.data, &out);
     run(&mut cmd, true);
     let boxes = json(&out.join("boxes.json"));
     let boxes = boxes.as_array().unwrap();

@@ -7,7 +7,7 @@
 //! threads may change the order of a float sum.
 
 use super::{reference, OUTPUTS, STAGES};
-use crate::common::{bytes, cervai, fixture, run, run_cmd_unbatched};
+use crate::common::{bytes, cervai, detect_cmd, fixture, run, run_cmd_unbatched};
 use serde_json::Value;
 use std::path::Path;
 
@@ -77,14 +77,7 @@ fn detector_boxes_agree_across_thread_counts_within_tolerance() {
     let mut files = Vec::new();
     for (torch, rayon, batch) in [(1, 1, 1), (2, 2, 4)] {
         let out = fx.root.join(format!("detect-threads-{torch}-{rayon}"));
-        let mut cmd = cervai();
-        cmd.arg("run")
-            .arg("--data")
-            .arg(&fx.data)
-            .arg("--out")
-            .arg(&out);
-        cmd.args(["--stages", "detect", "--detector"])
-            .arg(&fx.detector);
+        let mut cmd = detect_cmd(fx, &fx.data, &out);
         cmd.args([
             "--threads",
             &torch.to_string(),
