@@ -39,6 +39,13 @@ pub fn save(grader: &Grader, extra: &serde_json::Value, path: &Path) -> Result<(
     };
     let json = serde_json::to_vec(&meta).expect("plain data serialises");
     let mut named: Vec<(String, Tensor)> = vec![(META.into(), Tensor::from_slice(&json))];
+    named.extend(weights(grader));
+    write_atomic(&named, path)
+}
+
+/// The weights of both models as `level.*` and `spine.*`, sorted, on the CPU.
+pub fn weights(grader: &Grader) -> Vec<(String, Tensor)> {
+    let mut named = Vec::new();
     for (prefix, vs) in [("level", &grader.level_vs), ("spine", &grader.spine_vs)] {
         let mut vars: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
         vars.sort_by(|a, b| a.0.cmp(&b.0));
@@ -46,12 +53,31 @@ pub fn save(grader: &Grader, extra: &serde_json::Value, path: &Path) -> Result<(
             named.push((format!("{prefix}.{name}"), t.to_device(Device::Cpu)));
         }
     }
+    named
+}
+
+/// Copies every `level.*` and `spine.*` tensor of [`weights`] into
+/// `grader`, removing them from `tensors`; `path` names the file in errors.
+pub fn restore_weights(
+    path: &Path,
+    grader: &Grader,
+    tensors: &mut HashMap<String, Tensor>,
+) -> Result<()> {
+    fill(path, "level", &grader.level_vs, tensors)?;
+    fill(path, "spine", &grader.spine_vs, tensors)
+}
+
+/// Writes `named` to `path` through a temporary file and a rename.
+pub(crate) fn write_atomic(named: &[(String, Tensor)], path: &Path) -> Result<()> {
     let tmp = temp_path(path);
     let io = |e: tch::TchError| io_error(path, e.to_string());
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| io_error(path, e.to_string()))?;
     }
-    Tensor::write_safetensors(&named, &tmp).map_err(io)?;
+    Tensor::write_safetensors(named, &tmp).map_err(io)?;
+    std::fs::File::open(&tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| io_error(path, e.to_string()))?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         io_error(path, e.to_string())
@@ -77,8 +103,7 @@ pub fn load(path: &Path, device: Device) -> Result<(Grader, serde_json::Value)> 
         })?;
     let mut grader = Grader::new(&meta.config, device)?;
     grader.thresholds = meta.thresholds;
-    fill(path, "level", &grader.level_vs, &mut tensors)?;
-    fill(path, "spine", &grader.spine_vs, &mut tensors)?;
+    restore_weights(path, &grader, &mut tensors)?;
     if let Some(name) = tensors.keys().min() {
         let problem = format!("unexpected tensor {name:?} (another architecture?)");
         return Err(ClassifierError::Architecture {

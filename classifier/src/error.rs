@@ -15,6 +15,8 @@ pub enum ClassifierError {
     WrongKind { path: PathBuf, found: String },
     #[error("{}: checkpoint does not match its architecture: {problem}", path.display())]
     Architecture { path: PathBuf, problem: String },
+    #[error("{}: not a usable grader training state: {problem}", path.display())]
+    TrainingState { path: PathBuf, problem: String },
 }
 
 pub type Result<T> = std::result::Result<T, ClassifierError>;

@@ -13,6 +13,7 @@ pub mod geometry;
 pub mod grader;
 pub mod level_net;
 pub mod loss;
+pub mod resume;
 pub mod spine_head;
 pub mod thresholds;
 pub mod train;

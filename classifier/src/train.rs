@@ -2,16 +2,24 @@
 //! class-weighted focal loss, non-linear intensity jitter; one line of
 //! statistics per epoch handed to the caller. Prediction helpers return
 //! log-probabilities on the CPU for threshold tuning and decisions.
+//!
+//! Every epoch draws its shuffle and its augmentation from a seed of its
+//! own, and the optimiser's state can be saved after any epoch and handed
+//! back as a [`Resume`]: a fit resumed after a crash repeats an
+//! uninterrupted one exactly. The optimiser is the detector crate's AdamW,
+//! whose moments, unlike libtorch's, can be read and restored.
 
 use crate::config::{GraderConfig, LossConfig, TrainConfig};
 use crate::data::{labels, LevelData, Rows, SpineData};
 use crate::level_net::{LevelNet, GRADES};
 use crate::loss::{class_weights, focal_loss};
 use crate::spine_head::{SpineHead, QD_CLASSES, SL_CLASSES};
+use detector::adamw::AdamW;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
+use std::collections::HashMap;
+use tch::{nn, Device, Kind, Tensor};
 
 /// Statistics of one epoch.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,14 +30,31 @@ pub struct EpochStats {
     pub loss: f64,
 }
 
-/// Trains the per-level net on `data`; `on_epoch` sees each epoch's stats.
+/// Where an interrupted fit goes on: the epochs it had finished and the
+/// optimiser's state after the last of them ([`AdamW::state`] and
+/// [`AdamW::steps`]). The weights themselves are restored into the
+/// variable store by the caller.
+#[derive(Debug)]
+pub struct Resume {
+    pub epochs_done: usize,
+    pub steps: i32,
+    pub moments: HashMap<String, Tensor>,
+}
+
+/// Called after every epoch with its statistics and the optimiser, whose
+/// state (with the weights) is what a [`Resume`] needs.
+pub type OnEpoch<'a> = &'a mut dyn FnMut(&EpochStats, &AdamW);
+
+/// Trains the per-level net on `data`, or goes on with an interrupted fit
+/// from `resume`. Fails only when `resume` does not fit the model.
 pub fn fit_levels(
     net: &LevelNet,
     vs: &nn::VarStore,
     data: &LevelData,
     cfg: &GraderConfig,
-    on_epoch: &mut dyn FnMut(&EpochStats),
-) -> Vec<EpochStats> {
+    resume: Option<&Resume>,
+    on_epoch: OnEpoch,
+) -> Result<Vec<EpochStats>, String> {
     let device = vs.device();
     let w_disc = weights(&data.disc, GRADES, &cfg.loss, device);
     let w_canal = weights(&data.canal, GRADES, &cfg.loss, device);
@@ -50,18 +75,19 @@ pub fn fit_levels(
         focal_loss(&out.disc, &b.disc, &w_disc, gamma)
             + focal_loss(&out.canal, &b.canal, &w_canal, gamma)
     };
-    fit(vs, data, &cfg.train, cfg.seed, step, on_epoch)
+    fit(vs, data, &cfg.train, cfg.seed, step, resume, on_epoch)
 }
 
-/// Trains the whole-spine head on `data`. Call
-/// [`SpineHead::fit_standardization`] on the training features first.
+/// Trains the whole-spine head on `data` (or resumes, as [`fit_levels`]).
+/// Call [`SpineHead::fit_standardization`] on the training features first.
 pub fn fit_spine(
     head: &SpineHead,
     vs: &nn::VarStore,
     data: &SpineData,
     cfg: &GraderConfig,
-    on_epoch: &mut dyn FnMut(&EpochStats),
-) -> Vec<EpochStats> {
+    resume: Option<&Resume>,
+    on_epoch: OnEpoch,
+) -> Result<Vec<EpochStats>, String> {
     let device = vs.device();
     let w_qd = weights(&data.qd, QD_CLASSES, &cfg.spine_loss, device);
     let w_sl = weights(&data.sl, SL_CLASSES, &cfg.spine_loss, device);
@@ -76,7 +102,7 @@ pub fn fit_spine(
         let out = head.forward_t(&image, &b.geometry, true);
         focal_loss(&out.qd, &b.qd, &w_qd, gamma) + focal_loss(&out.sl, &b.sl, &w_sl, gamma)
     };
-    fit(vs, data, &cfg.spine_train, cfg.seed, step, on_epoch)
+    fit(vs, data, &cfg.spine_train, cfg.seed, step, resume, on_epoch)
 }
 
 /// Log-probabilities of the per-level net, `(disc, canal)`, each (n, 4) on
@@ -161,37 +187,42 @@ fn jitter(xs: &Tensor) -> Tensor {
     (xs.clamp(1e-4, 1.0).pow(&gamma) + noise).clamp(0.0, 1.0)
 }
 
-/// The shared loop: shuffled mini-batches, one optimiser step each.
+/// The shared loop: shuffled mini-batches, one optimiser step each, from
+/// the first epoch or from where `resume` stopped.
 fn fit<D: Rows>(
     vs: &nn::VarStore,
     data: &D,
     sched: &TrainConfig,
     seed: u64,
     step: impl Fn(&D) -> Tensor,
-    on_epoch: &mut dyn FnMut(&EpochStats),
-) -> Vec<EpochStats> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    tch::manual_seed(seed as i64);
-    let adamw = nn::AdamW {
-        wd: sched.weight_decay,
-        ..Default::default()
+    resume: Option<&Resume>,
+    on_epoch: OnEpoch,
+) -> Result<Vec<EpochStats>, String> {
+    let mut opt = AdamW::new(vs, 0.9, 0.999, sched.weight_decay);
+    let first = match resume {
+        Some(r) => {
+            opt.restore(&r.moments, r.steps)?;
+            r.epochs_done + 1
+        }
+        None => 1,
     };
-    let mut opt = adamw
-        .build(vs, sched.learning_rate)
-        .expect("AdamW over a VarStore builds");
     let n = data.len();
-    let per_epoch = n.div_ceil(sched.batch_size.max(1)).max(1);
+    let batch_size = sched.batch_size.max(1);
+    let per_epoch = n.div_ceil(batch_size).max(1);
     let total = (sched.epochs * per_epoch).max(1) as f64;
     let mut history = Vec::new();
-    let mut order: Vec<i64> = (0..n as i64).collect();
-    for epoch in 1..=sched.epochs {
-        order.shuffle(&mut rng);
+    for epoch in first..=sched.epochs {
+        // The epoch's own seed: its shuffle, dropout and jitter do not
+        // depend on how the run got here.
+        let epoch_seed = seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64);
+        tch::manual_seed(epoch_seed as i64);
+        let mut order: Vec<i64> = (0..n as i64).collect();
+        order.shuffle(&mut ChaCha8Rng::seed_from_u64(epoch_seed));
         let (mut sum, mut count) = (0.0, 0usize);
         let mut lr = sched.learning_rate;
-        for chunk in order.chunks(sched.batch_size.max(1)) {
+        for chunk in order.chunks(batch_size) {
             let done = ((epoch - 1) * per_epoch + count) as f64;
             lr = cosine(sched.learning_rate, done / total);
-            opt.set_lr(lr);
             let batch = data.select(&Tensor::from_slice(chunk), vs.device());
             let loss = step(&batch);
             let loss = if sched.l2 > 0.0 {
@@ -199,7 +230,9 @@ fn fit<D: Rows>(
             } else {
                 loss
             };
-            opt.backward_step(&loss);
+            opt.zero_grad();
+            loss.backward();
+            opt.step(lr);
             sum += loss.double_value(&[]);
             count += 1;
         }
@@ -208,10 +241,10 @@ fn fit<D: Rows>(
             learning_rate: lr,
             loss: sum / count.max(1) as f64,
         };
-        on_epoch(&stats);
+        on_epoch(&stats, &opt);
         history.push(stats);
     }
-    history
+    Ok(history)
 }
 
 /// Sum of squares of every trainable weight matrix or kernel (tensors of

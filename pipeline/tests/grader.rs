@@ -225,7 +225,7 @@ fn a_tiny_grader_learns_and_its_checkpoint_round_trips() {
     };
     let mut log = EpochLog::new(None);
     let cfg = tiny_grader_config();
-    let grader = fit_grader(&cohort, None, &cfg, tch::Device::Cpu, &mut log, "t").unwrap();
+    let grader = fit_grader(&cohort, None, &cfg, tch::Device::Cpu, &mut log, "t", None).unwrap();
     let losses: Vec<f64> = log
         .csv()
         .lines()

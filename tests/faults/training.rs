@@ -1,10 +1,13 @@
-//! `cervai detector train` killed with SIGKILL after its first epoch and
-//! started again: it resumes from its saved training state and ends with
-//! the very checkpoint of an uninterrupted training.
+//! Training killed with SIGKILL and started again resumes from its saved
+//! state and ends with the very files of an uninterrupted training: the
+//! detector after its first epoch, the graders at chosen points (the
+//! first epoch's state on disk, a finished fold) and at seeded random
+//! moments.
 
 use crate::common::{bytes, cervai, fixture, run};
-use std::path::Path;
-use std::process::{Command, Stdio};
+use rand::{Rng, SeedableRng};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 #[test]
@@ -47,6 +50,130 @@ fn detector_training_killed_then_rerun_resumes_and_equals_an_uninterrupted_one()
         assert!(
             bytes(&out.join(file)) == bytes(&whole.join(file)),
             "{file} differs from an uninterrupted training's"
+        );
+    }
+}
+
+/// `cervai classifier train` on the fixture cohort with three epochs per
+/// model, into `out`; without `-q` so that its log shows a resume.
+fn grader_training(out: &Path) -> Command {
+    let fx = fixture();
+    let config = fx.root.join("classifier-3-epochs.toml");
+    if !config.exists() {
+        let mut text = std::fs::read_to_string(&fx.grader_config).unwrap();
+        text = text.replace("[train]\nepochs = 1", "[train]\nepochs = 3");
+        text = text.replace("[spine_train]\nepochs = 2", "[spine_train]\nepochs = 3");
+        assert!(text.matches("epochs = 3").count() == 2, "{text}");
+        std::fs::write(&config, text).unwrap();
+    }
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cervai"));
+    cmd.args(["classifier", "train", "--config"]).arg(config);
+    cmd.arg("--images").arg(&fx.data).arg("--out").arg(out);
+    cmd
+}
+
+/// What a finished grader training must reproduce byte for byte.
+const GRADER_OUTPUTS: [&str; 4] = [
+    "grader.safetensors",
+    "oof_predictions.json",
+    "cv_score.json",
+    "epochs.csv",
+];
+
+/// Kills `child` with SIGKILL once `ready` holds (or after `after`);
+/// returns whether it was still running then.
+fn kill_when(mut child: Child, ready: &dyn Fn() -> bool, after: Option<Duration>) -> bool {
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(300);
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        let due = match after {
+            Some(d) => start.elapsed() >= d,
+            None => ready(),
+        };
+        if due || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    child.kill().ok();
+    child.wait().unwrap();
+    true
+}
+
+fn spawn_quiet(mut cmd: Command) -> Child {
+    cmd.stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn grader_training_killed_at_chosen_and_random_moments_resumes_exactly() {
+    let fx = fixture();
+    let whole = fx.root.join("grader-whole");
+    let started = Instant::now();
+    run(&mut grader_training(&whole), true);
+    let duration = started.elapsed();
+    assert!(
+        !whole.join("resume").exists(),
+        "state left after a finished training"
+    );
+
+    // Killed once the first epoch's state is on disk: the next start says
+    // it resumes, and is killed in turn once fold 0 has finished.
+    let out = fx.root.join("grader-killed");
+    let resume = out.join("resume");
+    let last: PathBuf = resume.join("last.state");
+    let first = spawn_quiet(grader_training(&out));
+    assert!(
+        kill_when(first, &|| last.exists(), None),
+        "ended before its first epoch"
+    );
+    let log_path = fx.root.join("grader-killed.log");
+    let child = grader_training(&out)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let fold0 = resume.join("fold0.json");
+    assert!(
+        kill_when(child, &|| fold0.exists(), None),
+        "ended before fold 0 did"
+    );
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        log.contains("fold0: resuming the per-level net after epoch"),
+        "{log}"
+    );
+
+    let again = run(&mut grader_training(&out), true);
+    let log = String::from_utf8_lossy(&again.stderr);
+    assert!(log.contains("fold 0: finished earlier"), "{log}");
+    for file in GRADER_OUTPUTS {
+        assert!(
+            bytes(&out.join(file)) == bytes(&whole.join(file)),
+            "{file} differs from an uninterrupted training's"
+        );
+    }
+    assert!(!resume.exists(), "state left after a finished training");
+
+    // Seeded random moments, then a resume that runs to the end
+    let out = fx.root.join("grader-random");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+    let mut landed = 0;
+    for _ in 0..4 {
+        let at = duration.mul_f64(rng.random_range(0.1..0.9));
+        landed += kill_when(spawn_quiet(grader_training(&out)), &|| false, Some(at)) as usize;
+    }
+    assert!(landed >= 1, "no kill landed before the training ended");
+    run(&mut grader_training(&out), true);
+    for file in GRADER_OUTPUTS {
+        assert!(
+            bytes(&out.join(file)) == bytes(&whole.join(file)),
+            "{file} differs after {landed} kills"
         );
     }
 }

@@ -24,6 +24,7 @@ use crate::detect::SpineDetector;
 use crate::grade::cohort::{gather, CropSource};
 use crate::grade::cv::{cross_validate, CvSettings};
 use crate::grade::log::EpochLog;
+use crate::grade::resume::fnv;
 use crate::grade::{ClassifierFileConfig, Cohort};
 use crate::metric::score_pairs;
 use crate::report::{write_ablation_chart, AblationBar};
@@ -186,7 +187,7 @@ fn run_variant(
     };
     let dir = out.join("variants").join(config::slug(&variant.name));
     let mut log = EpochLog::new(Some(dir.join("epochs.csv")));
-    let outcome = cross_validate(&cohort, &grader_cfg.grader(), &settings, &mut log)?;
+    let outcome = cross_validate(&cohort, &grader_cfg.grader(), &settings, &mut log, None)?;
 
     // Metrics per fold
     let folds = (0..grader_cfg.folds)
@@ -237,11 +238,4 @@ fn write_table(out: &Path, results: &[VariantResult]) -> anyhow::Result<()> {
         &out.join("chart.png"),
     )?;
     Ok(())
-}
-
-/// 64-bit FNV-1a of a string: a stable short key for crop settings.
-fn fnv(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
-    })
 }

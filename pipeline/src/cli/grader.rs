@@ -8,6 +8,7 @@ use crate::grade::cohort::{gather, list_crops, CropSource};
 use crate::grade::cv::{cross_validate, CvOutcome, CvSettings};
 use crate::grade::geometry_cv::geometry_cv;
 use crate::grade::log::EpochLog;
+use crate::grade::resume::TrainingState;
 use crate::grade::{
     bench, fit_grader, load_grader, predict, save_grader, ClassifierFileConfig, Cohort,
 };
@@ -247,15 +248,30 @@ fn train(args: TrainArgs, final_model: bool) -> anyhow::Result<ExitCode> {
         predict_batch: cfg.predict_batch,
         tune: cfg.tune.clone(),
     };
-    let outcome = cross_validate(&cohort, &cfg.grader(), &settings, &mut log)?;
+    // Progress is saved after every epoch; an interrupted training started
+    // again with the same config and patients resumes where it stopped.
+    let ids: Vec<&str> = cohort.crops.iter().map(|c| c.id.as_str()).collect();
+    let kind = if final_model { "train" } else { "cv" };
+    let state = TrainingState::new(&args.out, &format!("{kind}\n{}", cfg.to_toml()), &ids);
+    let outcome = cross_validate(&cohort, &cfg.grader(), &settings, &mut log, Some(&state))?;
     write_cv(&args.out, &outcome)?;
     if final_model {
-        let mut grader = fit_grader(&cohort, None, &cfg.grader(), device, &mut log, "final")?;
+        let grader = fit_grader(
+            &cohort,
+            None,
+            &cfg.grader(),
+            device,
+            &mut log,
+            "final",
+            Some(&state),
+        );
+        let mut grader = grader?;
         grader.thresholds = outcome.thresholds.clone();
         let path = args.out.join("grader.safetensors");
         save_grader(&grader, &cfg.crops, &path)?;
         println!("saved {}", path.display());
     }
+    state.finish();
     let curves = args.out.join("curves.png");
     crate::report::curves::write_curves_or_warn(&args.out.join("epochs.csv"), &curves);
     Ok(exit_code(failed))

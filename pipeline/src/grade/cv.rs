@@ -7,6 +7,7 @@
 use super::fit::{fit_grader, score_patients, Cohort};
 use super::folds::{assign_folds, out_of_fold, split};
 use super::log::EpochLog;
+use super::resume::TrainingState;
 use super::scores::{tune_thresholds, PatientScores};
 use super::GradeError;
 use crate::data::PatientGrades;
@@ -40,12 +41,15 @@ pub struct CvSettings {
 }
 
 /// Trains `k` graders, each without one fold, and scores every patient
-/// with the grader that never saw it.
+/// with the grader that never saw it. With `state`, finished folds are
+/// recorded and read back, and an interrupted fold resumes (see
+/// [`super::resume`]).
 pub fn cross_validate(
     cohort: &Cohort,
     cfg: &GraderConfig,
     s: &CvSettings,
     log: &mut EpochLog,
+    state: Option<&TrainingState>,
 ) -> Result<CvOutcome, GradeError> {
     let folds = assign_folds(cohort.len(), s.folds, s.seed);
     let mut failure = None;
@@ -54,18 +58,28 @@ pub fn cross_validate(
         s.folds,
         |f, train_idx| {
             let test_idx = split(&folds, f).1;
+            if failure.is_some() {
+                return vec![PatientScores::default(); test_idx.len()];
+            }
+            if let Some(done) = state.and_then(|st| st.finished_fold(f, log)) {
+                return done;
+            }
             let (train, val) = (cohort.subset(train_idx), cohort.subset(&test_idx));
             let run = format!("fold{f}");
-            let fitted = fit_grader(&train, Some(&val), cfg, s.device, log, &run);
-            fitted.map_err(|e| failure = Some(e)).ok()
+            let scored = fit_grader(&train, Some(&val), cfg, s.device, log, &run, state)
+                .map(|g| score_patients(&g, &val.crops, s.predict_batch))
+                .and_then(|scores| {
+                    if let Some(st) = state {
+                        st.save_fold(f, &scores, log)?;
+                    }
+                    Ok(scores)
+                });
+            scored.unwrap_or_else(|e| {
+                failure.get_or_insert(e);
+                vec![PatientScores::default(); test_idx.len()]
+            })
         },
-        |grader, test_idx| {
-            let crops = cohort.subset(test_idx).crops;
-            match grader {
-                Some(g) => score_patients(g, &crops, s.predict_batch),
-                None => Vec::new(),
-            }
-        },
+        |scores, _| scores.clone(),
     );
     if let Some(e) = failure {
         return Err(e);

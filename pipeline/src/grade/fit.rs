@@ -4,6 +4,7 @@
 
 use super::batch::{level_data, spine_data};
 use super::log::EpochLog;
+use super::resume::{Phase, TrainingState};
 use super::scores::PatientScores;
 use super::GradeError;
 use crate::crops::PatientCrops;
@@ -41,6 +42,8 @@ impl<'a> Cohort<'a> {
 
 /// Trains both models on `train`; with `val`, each epoch also logs the
 /// validation metric (mean of the two argmax macro-F1s of the model).
+/// With `state`, the fit saves itself after every epoch under the name
+/// `run` and first resumes from a state saved by an interrupted `run`.
 pub fn fit_grader(
     train: &Cohort,
     val: Option<&Cohort>,
@@ -48,33 +51,73 @@ pub fn fit_grader(
     device: Device,
     log: &mut EpochLog,
     run: &str,
+    state: Option<&TrainingState>,
 ) -> Result<Grader, GradeError> {
     let mut grader = Grader::new(cfg, device)?;
+    let saved = state.and_then(|s| s.progress(run, &grader, log));
+    let (level_resume, spine_resume) = match saved {
+        None => (None, None),
+        Some((Phase::Level, r)) => (Some(r), None),
+        Some((Phase::Spine, r)) => (None, Some(r)),
+    };
     let mut written = Ok(());
-
-    // Per-level net.
-    let data = level_data(&train.crops, Some(&train.labels));
-    let val_levels = val.map(|v| level_data(&v.crops, Some(&v.labels)));
-    fit_levels(&grader.level, &grader.level_vs, &data, cfg, &mut |s| {
-        let metric = val_levels.as_ref().map(|v| level_metric(&grader, v));
-        if let Err(e) = log.push(run, "level", s.epoch, s.learning_rate, s.loss, metric) {
+    let mut keep = |r: Result<(), GradeError>| {
+        if let (Ok(()), Err(e)) = (&written, r) {
             written = Err(e);
         }
-    });
-    drop(data);
+    };
+    let resume_error = |e: String| GradeError::Mismatch(format!("{run}: cannot resume: {e}"));
 
-    // Whole-spine head.
+    // Per-level net, unless an interrupted fit had finished it
+    if spine_resume.is_none() {
+        let data = level_data(&train.crops, Some(&train.labels));
+        let val_levels = val.map(|v| level_data(&v.crops, Some(&v.labels)));
+        let g = &grader;
+        fit_levels(
+            &g.level,
+            &g.level_vs,
+            &data,
+            cfg,
+            level_resume.as_ref(),
+            &mut |s, opt| {
+                let metric = val_levels.as_ref().map(|v| level_metric(g, v));
+                keep(
+                    log.push(run, "level", s.epoch, s.learning_rate, s.loss, metric)
+                        .map_err(Into::into),
+                );
+                if let Some(st) = state {
+                    keep(st.save_progress(run, Phase::Level, s.epoch, g, opt, log));
+                }
+            },
+        )
+        .map_err(resume_error)?;
+    }
+
+    // Whole-spine head
     let data = spine_data(&train.crops, Some(&train.labels));
     let val_spine = val.map(|v| spine_data(&v.crops, Some(&v.labels)));
     grader
         .spine
         .fit_standardization(&data.geometry.to_device(device));
-    fit_spine(&grader.spine, &grader.spine_vs, &data, cfg, &mut |s| {
-        let metric = val_spine.as_ref().map(|v| spine_metric(&grader, v));
-        if let Err(e) = log.push(run, "spine", s.epoch, s.learning_rate, s.loss, metric) {
-            written = Err(e);
-        }
-    });
+    let g = &grader;
+    fit_spine(
+        &g.spine,
+        &g.spine_vs,
+        &data,
+        cfg,
+        spine_resume.as_ref(),
+        &mut |s, opt| {
+            let metric = val_spine.as_ref().map(|v| spine_metric(g, v));
+            keep(
+                log.push(run, "spine", s.epoch, s.learning_rate, s.loss, metric)
+                    .map_err(Into::into),
+            );
+            if let Some(st) = state {
+                keep(st.save_progress(run, Phase::Spine, s.epoch, g, opt, log));
+            }
+        },
+    )
+    .map_err(resume_error)?;
     written?;
     Ok(grader)
 }

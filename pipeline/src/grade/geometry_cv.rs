@@ -104,11 +104,19 @@ fn fit_geometry(
     let train = data.select(&index(rows), Device::Cpu);
     grader.spine.fit_standardization(&train.geometry);
     let mut written = Ok(());
-    fit_spine(&grader.spine, &grader.spine_vs, &train, cfg, &mut |s| {
-        if let Err(e) = log.push(run, "spine", s.epoch, s.learning_rate, s.loss, None) {
-            written = Err(e);
-        }
-    });
+    fit_spine(
+        &grader.spine,
+        &grader.spine_vs,
+        &train,
+        cfg,
+        None,
+        &mut |s, _| {
+            if let Err(e) = log.push(run, "spine", s.epoch, s.learning_rate, s.loss, None) {
+                written = Err(e);
+            }
+        },
+    )
+    .map_err(GradeError::Mismatch)?;
     written?;
     Ok(grader)
 }

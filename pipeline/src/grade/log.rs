@@ -50,6 +50,21 @@ impl EpochLog {
         }
     }
 
+    /// The rows so far, without the header.
+    pub fn rows(&self) -> &[String] {
+        &self.rows
+    }
+
+    /// Replaces the rows with `rows` (those of a resumed training) and
+    /// rewrites the file.
+    pub fn restore(&mut self, rows: Vec<String>) -> Result<(), DataError> {
+        self.rows = rows;
+        match &self.path {
+            Some(path) => write_atomic(path, self.csv().as_bytes()),
+            None => Ok(()),
+        }
+    }
+
     pub fn csv(&self) -> String {
         let mut out = String::from(HEADER);
         out.push('\n');

@@ -18,6 +18,7 @@ pub mod folds;
 pub mod geometry_cv;
 pub mod log;
 pub mod model;
+pub mod resume;
 pub mod scores;
 
 pub use config::ClassifierFileConfig;

@@ -5,10 +5,10 @@
 use crate::data::PatientGrades;
 use classifier::thresholds::{decide, tune_offsets};
 use classifier::{Objective, Thresholds, TuneConfig};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Log-probabilities of one patient.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PatientScores {
     pub id: String,
     /// Curvature, 3 classes.
