@@ -155,7 +155,7 @@ fn crops_round_trip_on_disk_with_identical_bytes() {
         .map(|e| e.unwrap().file_name())
         .collect();
     names.sort();
-    assert_eq!(names.len(), 2 * 11 + 2, "{names:?}");
+    assert_eq!(names, ["crops.png", "manifest.json"]);
     for name in names {
         let (x, y) = (
             std::fs::read(a.path().join(&name)).unwrap(),

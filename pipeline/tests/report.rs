@@ -43,7 +43,7 @@ fn report_of_a_tiny_run_has_every_section_and_patient() {
             .run
             .join("report")
             .join("overlays")
-            .join(format!("{id}.png"));
+            .join(format!("{id}.jpg"));
         let img = load_gray_any_size(&overlay, id).unwrap();
         assert!(
             img.width > 1000 && img.height > 1000,
@@ -52,7 +52,7 @@ fn report_of_a_tiny_run_has_every_section_and_patient() {
             img.height
         );
         assert!(
-            html.contains(&format!("href=\"overlays/{id}.png\"")),
+            html.contains(&format!("href=\"overlays/{id}.jpg\"")),
             "no link to {id}'s overlay"
         );
     }

@@ -133,7 +133,7 @@ fn spoiled_files_in_a_run_directory_are_redone_not_trusted() {
     truncate(&grade(&ids[1]));
     std::fs::remove_file(crops(&ids[2]).join("manifest.json")).unwrap();
     truncate(&crops(&ids[3]).join("manifest.json"));
-    truncate(&crops(&ids[4]).join("4-5.sag.png"));
+    truncate(&crops(&ids[4]).join("crops.png"));
     for id in &ids[2..5] {
         std::fs::remove_file(grade(id)).unwrap(); // so the crops are used again
     }
@@ -153,7 +153,7 @@ fn spoiled_files_in_a_run_directory_are_redone_not_trusted() {
         grade(&ids[1]),
         crops(&ids[2]).join("manifest.json"),
         crops(&ids[3]).join("manifest.json"),
-        crops(&ids[4]).join("4-5.sag.png"),
+        crops(&ids[4]).join("crops.png"),
     ];
     for path in redone {
         let rel = path.strip_prefix(&out).unwrap();

@@ -64,10 +64,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let summary = run::execute(&plan, &out, &args.stages)?;
 
     // Summary: what ran, what failed, and the score when labels exist
-    for (stage, outcome) in &summary.stages {
+    for (stage, outcome, seconds) in &summary.stages {
         let failed = outcome.failed.len();
         println!(
-            "{:>8}  done {:>5}  already done {:>5}  failed {:>4}",
+            "{:>8}  done {:>5}  already done {:>5}  failed {:>4}  {seconds:6.2} s",
             stage.name(),
             outcome.done,
             outcome.skipped,

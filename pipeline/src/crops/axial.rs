@@ -42,16 +42,24 @@ pub fn axial_patch(
 /// hits, so that one image with a brighter ring elsewhere (a vessel, the
 /// skin) cannot pull its patch off the canal.
 pub fn locate_canals(images: &[GrayImage], cfg: &CropConfig) -> opencv::Result<Vec<CanalSpot>> {
+    // The filter runs once per image; both passes read its response.
+    let kernel = ring_kernel(cfg.canal_radius)?;
+    let responses = images
+        .iter()
+        .map(|img| ring_response(img, &kernel))
+        .collect::<opencv::Result<Vec<_>>>()?;
     let first = images
         .iter()
-        .map(|img| locate_canal(img, cfg, search_window(img, cfg.canal_search)))
+        .zip(&responses)
+        .map(|(img, r)| strongest(img, r, cfg, search_window(img, cfg.canal_search)))
         .collect::<opencv::Result<Vec<_>>>()?;
     let Some(anchor) = median_found(&first) else {
         return Ok(first);
     };
     images
         .iter()
-        .map(|img| locate_canal(img, cfg, window_around(img, anchor, cfg.canal_track)))
+        .zip(&responses)
+        .map(|(img, r)| strongest(img, r, cfg, window_around(img, anchor, cfg.canal_track)))
         .collect()
 }
 
@@ -62,26 +70,39 @@ pub fn locate_canal(
     cfg: &CropConfig,
     window: Rect,
 ) -> opencv::Result<CanalSpot> {
-    let centre = (
-        (image.width as f32 - 1.0) / 2.0,
-        (image.height as f32 - 1.0) / 2.0,
-    );
+    let response = ring_response(image, &ring_kernel(cfg.canal_radius)?)?;
+    strongest(image, &response, cfg, window)
+}
+
+/// The ring filter's response at every pixel of `image`.
+fn ring_response(image: &GrayImage, kernel: &Mat) -> opencv::Result<Mat> {
     let mut src = Mat::default();
     image.to_mat()?.convert_to(&mut src, CV_32F, 1.0, 0.0)?;
     let mut response = Mat::default();
-    let kernel = ring_kernel(cfg.canal_radius)?;
-    let anchor = Point::new(-1, -1);
     imgproc::filter_2d(
         &src,
         &mut response,
         CV_32F,
-        &kernel,
-        anchor,
+        kernel,
+        Point::new(-1, -1),
         0.0,
         BORDER_REPLICATE,
     )?;
+    Ok(response)
+}
 
-    let roi = Mat::roi(&response, window)?;
+/// The strongest response of `image` inside `window`, or its centre.
+fn strongest(
+    image: &GrayImage,
+    response: &Mat,
+    cfg: &CropConfig,
+    window: Rect,
+) -> opencv::Result<CanalSpot> {
+    let centre = (
+        (image.width as f32 - 1.0) / 2.0,
+        (image.height as f32 - 1.0) / 2.0,
+    );
+    let roi = Mat::roi(response, window)?;
     let (mut best, mut at) = (0.0f64, Point::default());
     core::min_max_loc(
         &roi,

@@ -1,8 +1,12 @@
-//! Crops on disk: `<dir>/<stem>.sag.png` (slices 5, 6, 7 side by side),
-//! `<dir>/<stem>.tra.png`, `<dir>/column.png` and `<dir>/manifest.json`
-//! with the frames, canal spots, boxes and crop settings. Every file is
-//! written atomically and the manifest last, so a folder with a manifest is
-//! complete; the same crops always give the same bytes.
+//! Crops on disk: `<dir>/crops.png`, one grey image holding every patch of
+//! the patient stacked top to bottom (per level the sagittal slices 5, 6, 7
+//! side by side, then the axial patch; the whole-spine column last), and
+//! `<dir>/manifest.json` with where each patch lies in it, the frames,
+//! canal spots, boxes and crop settings. One image instead of 23 small
+//! files: creating files, not cutting patches, was what the stage spent its
+//! time on. Both files are written atomically and the manifest last, so a
+//! folder with a manifest is complete; the same crops always give the same
+//! bytes.
 
 use super::axial::CanalSpot;
 use super::config::CropConfig;
@@ -17,8 +21,9 @@ use std::path::Path;
 
 /// File name of the manifest inside a crops folder.
 pub const MANIFEST: &str = "manifest.json";
-const FORMAT: u32 = 1;
-const COLUMN: &str = "column.png";
+const FORMAT: u32 = 2;
+/// File name of the patch image inside a crops folder.
+pub const ATLAS: &str = "crops.png";
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,6 +36,8 @@ struct Manifest {
     /// `filled[vertebra][slice]`: box not detected, filled in.
     filled: [[bool; 3]; 6],
     column: FrameRecord,
+    /// `[x, y, width, height]` of the column in the patch image.
+    column_rect: [usize; 4],
     levels: Vec<LevelRecord>,
 }
 
@@ -48,8 +55,10 @@ struct FrameRecord {
 #[serde(deny_unknown_fields)]
 struct LevelRecord {
     position: String,
-    sagittal: String,
-    axial: String,
+    /// `[x, y, width, height]` in the patch image: slices 5, 6, 7 side by side.
+    sagittal: [usize; 4],
+    /// `[x, y, width, height]` in the patch image.
+    axial: [usize; 4],
     frame: FrameRecord,
     canal: [f32; 2],
     canal_found: bool,
@@ -58,19 +67,18 @@ struct LevelRecord {
 
 /// Writes `crops` into `dir` (created if needed).
 pub fn write_crops(dir: &Path, crops: &PatientCrops) -> Result<(), DataError> {
+    let mut patches = Vec::with_capacity(2 * crops.levels.len() + 1);
     for level in &crops.levels {
-        let stem = level.position.stem();
-        save_png(
-            &dir.join(format!("{stem}.sag.png")),
-            &strip(&level.sagittal),
-        )?;
-        save_png(&dir.join(format!("{stem}.tra.png")), &level.axial)?;
+        patches.push(strip(&level.sagittal));
+        patches.push(level.axial.clone());
     }
-    save_png(&dir.join(COLUMN), &crops.column)?;
-    write_pretty(&dir.join(MANIFEST), &manifest(crops))
+    patches.push(crops.column.clone());
+    let (atlas, rects) = stack(&patches);
+    save_png(&dir.join(ATLAS), &atlas)?;
+    write_pretty(&dir.join(MANIFEST), &manifest(crops, &rects))
 }
 
-/// Reads a folder written by [`write_crops`], checking every image's size
+/// Reads a folder written by [`write_crops`], checking every patch's size
 /// against the recorded settings.
 pub fn read_crops(dir: &Path) -> Result<PatientCrops, DataError> {
     let path = dir.join(MANIFEST);
@@ -86,7 +94,14 @@ pub fn read_crops(dir: &Path) -> Result<PatientCrops, DataError> {
     if m.levels.len() != Position::ALL.len() {
         return Err(bad(format!("{} levels, expected 11", m.levels.len())));
     }
+    let atlas_path = dir.join(ATLAS);
+    let atlas = load_gray_any_size(&atlas_path, &m.id)?;
+    let patch = |rect: [usize; 4], w: usize, h: usize| {
+        cut_patch(&atlas, rect, w, h)
+            .map_err(|problem| DataError::patient(&m.id, &atlas_path, problem))
+    };
     let cfg = &m.config;
+    let (s, a) = (cfg.sagittal_size as usize, cfg.axial_size as usize);
     let mut levels = Vec::with_capacity(11);
     for (position, rec) in Position::ALL.into_iter().zip(&m.levels) {
         if rec.position != position.stem() {
@@ -96,19 +111,10 @@ pub fn read_crops(dir: &Path) -> Result<PatientCrops, DataError> {
                 position.stem()
             )));
         }
-        let s = cfg.sagittal_size as usize;
-        let sag = load_sized(dir, &rec.sagittal, &m.id, 3 * s, s)?;
-        let axial = load_sized(
-            dir,
-            &rec.axial,
-            &m.id,
-            cfg.axial_size as usize,
-            cfg.axial_size as usize,
-        )?;
         levels.push(LevelCrop {
             position,
-            sagittal: unstrip(&sag),
-            axial,
+            sagittal: unstrip(&patch(rec.sagittal, 3 * s, s)?),
+            axial: patch(rec.axial, a, a)?,
             frame: frame_from(&rec.frame),
             canal: CanalSpot {
                 centre: (rec.canal[0], rec.canal[1]),
@@ -118,7 +124,7 @@ pub fn read_crops(dir: &Path) -> Result<PatientCrops, DataError> {
         });
     }
     let (w, h) = (cfg.column_width as usize, cfg.column_height as usize);
-    let column = load_sized(dir, COLUMN, &m.id, w, h)?;
+    let column = patch(m.column_rect, w, h)?;
     let boxes = m
         .boxes
         .map(|s| s.map(|b| PixelBox::new(b[0], b[1], b[2], b[3])));
@@ -135,21 +141,21 @@ pub fn read_crops(dir: &Path) -> Result<PatientCrops, DataError> {
     })
 }
 
-fn manifest(crops: &PatientCrops) -> Manifest {
+/// The manifest of `crops`, whose patches lie at `rects` (level by level
+/// sagittal then axial, the column last).
+fn manifest(crops: &PatientCrops, rects: &[[usize; 4]]) -> Manifest {
     let levels = crops
         .levels
         .iter()
-        .map(|l| {
-            let stem = l.position.stem();
-            LevelRecord {
-                position: stem.to_owned(),
-                sagittal: format!("{stem}.sag.png"),
-                axial: format!("{stem}.tra.png"),
-                frame: frame_record(&l.frame),
-                canal: [l.canal.centre.0, l.canal.centre.1],
-                canal_found: l.canal.found,
-                canal_contrast: l.canal.contrast,
-            }
+        .enumerate()
+        .map(|(i, l)| LevelRecord {
+            position: l.position.stem().to_owned(),
+            sagittal: rects[2 * i],
+            axial: rects[2 * i + 1],
+            frame: frame_record(&l.frame),
+            canal: [l.canal.centre.0, l.canal.centre.1],
+            canal_found: l.canal.found,
+            canal_contrast: l.canal.contrast,
         })
         .collect();
     Manifest {
@@ -162,6 +168,7 @@ fn manifest(crops: &PatientCrops) -> Manifest {
             .map(|s| s.map(|b| [b.x1, b.y1, b.x2, b.y2])),
         filled: crops.boxes.filled,
         column: frame_record(&crops.column_frame),
+        column_rect: rects[rects.len() - 1],
         levels,
     }
 }
@@ -185,23 +192,46 @@ fn frame_from(r: &FrameRecord) -> Frame {
     }
 }
 
-fn load_sized(
-    dir: &Path,
-    name: &str,
-    id: &str,
-    w: usize,
-    h: usize,
-) -> Result<GrayImage, DataError> {
-    let path = dir.join(name);
-    let img = load_gray_any_size(&path, id)?;
-    if img.width != w || img.height != h {
-        let problem = format!(
-            "image is {}x{}, the manifest says {w}x{h}",
-            img.width, img.height
-        );
-        return Err(DataError::patient(id, &path, problem));
+/// Patches stacked top to bottom, left-aligned, on a black image as wide
+/// as the widest; returns it and each patch's `[x, y, width, height]`.
+fn stack(patches: &[GrayImage]) -> (GrayImage, Vec<[usize; 4]>) {
+    let width = patches.iter().map(|p| p.width).max().unwrap_or(0);
+    let height = patches.iter().map(|p| p.height).sum();
+    let mut out = GrayImage::new(width, height);
+    let mut rects = Vec::with_capacity(patches.len());
+    let mut top = 0;
+    for p in patches {
+        for y in 0..p.height {
+            let dst = (top + y) * width;
+            out.pixels[dst..dst + p.width]
+                .copy_from_slice(&p.pixels[y * p.width..(y + 1) * p.width]);
+        }
+        rects.push([0, top, p.width, p.height]);
+        top += p.height;
     }
-    Ok(img)
+    (out, rects)
+}
+
+/// The patch at `rect` of `atlas`, which must be `w`×`h`.
+fn cut_patch(atlas: &GrayImage, rect: [usize; 4], w: usize, h: usize) -> Result<GrayImage, String> {
+    let [x, y, rw, rh] = rect;
+    if (rw, rh) != (w, h) {
+        return Err(format!(
+            "patch at {rect:?} is {rw}x{rh}, the settings say {w}x{h}"
+        ));
+    }
+    if x + w > atlas.width || y + h > atlas.height {
+        return Err(format!(
+            "patch at {rect:?} lies outside the {}x{} patch image",
+            atlas.width, atlas.height
+        ));
+    }
+    let mut out = GrayImage::new(w, h);
+    for row in 0..h {
+        let src = (y + row) * atlas.width + x;
+        out.pixels[row * w..(row + 1) * w].copy_from_slice(&atlas.pixels[src..src + w]);
+    }
+    Ok(out)
 }
 
 /// Three equal square images side by side.

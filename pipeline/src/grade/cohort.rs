@@ -34,11 +34,14 @@ pub fn gather(
 fn one(id: &str, src: CropSource, cfg: &CropConfig) -> Result<PatientCrops, String> {
     if let Some(dir) = src.crops.map(|d| d.join(id)) {
         if dir.join(MANIFEST).is_file() {
-            let crops = read_crops(&dir).map_err(|e| e.to_string())?;
-            if &crops.config == cfg {
-                return Ok(crops);
+            match read_crops(&dir) {
+                Ok(crops) if &crops.config == cfg => return Ok(crops),
+                Ok(_) => tracing::debug!("patient {id}: stored crops used other settings"),
+                // Unreadable or of an older format: cut again when the
+                // images are at hand, else say why
+                Err(e) if src.images.is_some() => tracing::debug!("{e}; re-cropping"),
+                Err(e) => return Err(e.to_string()),
             }
-            tracing::debug!("patient {id}: stored crops used other settings; re-cropping");
         }
     }
     let images = src

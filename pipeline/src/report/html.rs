@@ -1,6 +1,6 @@
 //! `RUN/report/index.html`: one self-contained page (inline CSS, no script,
 //! no network) built from a [`RunReport`]. Overlays are linked relatively
-//! (`overlays/<id>.png`); everything else is inline HTML.
+//! (`overlays/<id>.jpg`); everything else is inline HTML.
 
 use super::stats::{LevelIou, PatientIou};
 use super::tables::{self, escape, num, url_segment, TASKS};

@@ -1,11 +1,11 @@
-//! Per-patient overlay PNG: the three sagittal slices side by side (upscaled
+//! Per-patient overlay image (JPEG): the three sagittal slices side by side (upscaled
 //! 224 → 448) with true C2–C7 boxes in green and detected ones in orange with
 //! their scores, the grades written beside each level, and the eleven axial
 //! images in a strip with their canal (and disc) grades, predicted vs true.
 
 use super::ReportError;
 use crate::anatomy::{Position, Vertebra, MID_SLICE, SLICES};
-use crate::data::image::save_mat_png;
+use crate::data::image::save_mat_jpeg;
 use crate::data::{GrayImage, PatientGrades, PixelBox, SpineBoxes};
 use opencv::core::{self, Mat, Point, Rect, Scalar, Size, CV_8UC3};
 use opencv::imgproc::{self, LINE_AA};
@@ -61,10 +61,14 @@ pub fn draw_overlay(input: &OverlayInput) -> opencv::Result<Mat> {
     Ok(out)
 }
 
-/// Draws the overlay and writes it to `path` as PNG (atomically).
+/// JPEG quality of overlays: boxes and text stay crisp, and encoding takes
+/// 5 ms where PNG took 80–110 ms (a 1704×1206 overlay).
+pub const OVERLAY_JPEG_QUALITY: i32 = 92;
+
+/// Draws the overlay and writes it to `path` as JPEG (atomically).
 pub fn write_overlay(path: &Path, input: &OverlayInput) -> Result<(), ReportError> {
     let mat = draw_overlay(input).map_err(|e| ReportError::draw(path, e))?;
-    Ok(save_mat_png(path, &mat)?)
+    Ok(save_mat_jpeg(path, &mat, OVERLAY_JPEG_QUALITY)?)
 }
 
 fn filled(rows: i32, cols: i32, colour: Scalar) -> opencv::Result<Mat> {

@@ -54,7 +54,7 @@ pub struct ReportSummary {
     pub notes: Vec<String>,
 }
 
-/// Writes `run_dir/report/index.html` and `run_dir/report/overlays/<id>.png`
+/// Writes `run_dir/report/index.html` and `run_dir/report/overlays/<id>.jpg`
 /// for the run in `run_dir` over the cohort in `data_dir` (images in the
 /// official layout, labels and true boxes when present). A missing input
 /// leaves its sections marked as absent; only an unreadable run or a failed
@@ -224,7 +224,7 @@ impl Inputs {
         }
     }
 
-    /// Draws `overlays/<id>.png`; returns its path relative to `report/`,
+    /// Draws `overlays/<id>.jpg`; returns its path relative to `report/`,
     /// or a note when the patient's images cannot be read. A failed write
     /// (a full disk, say) is an error, not a note.
     fn overlay(
@@ -248,7 +248,7 @@ impl Inputs {
             predicted: self.predictions.get(&k),
             truth: self.labels.get(&k),
         };
-        let relative = format!("overlays/{id}.png");
+        let relative = format!("overlays/{id}.jpg");
         write_overlay(&report_dir.join(&relative), &input)?;
         Ok(Ok(relative))
     }

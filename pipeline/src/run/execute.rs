@@ -18,7 +18,8 @@ use std::path::Path;
 #[derive(Debug, Default)]
 pub struct RunSummary {
     pub patients: usize,
-    pub stages: Vec<(Stage, StageOutcome)>,
+    /// Each stage that ran, with its wall-clock seconds.
+    pub stages: Vec<(Stage, StageOutcome, f64)>,
     pub failed: Vec<PatientError>,
     pub score: Option<Score>,
     /// `RUN/report/index.html`, when the report stage ran.
@@ -57,11 +58,13 @@ pub fn execute(plan: &ResolvedRun, run: &RunDir, stages: &[Stage]) -> anyhow::Re
     order.dedup();
     let mut ids = ids;
     for stage in order {
+        let stage_started = std::time::Instant::now();
         let outcome = run_stage(stage, plan, run, &ids, &mut summary)?;
+        let seconds = stage_started.elapsed().as_secs_f64();
         // A patient that failed is not handed to the later stages
         ids.retain(|id| !outcome.failed.iter().any(|e| &e.id == id));
         summary.failed.extend(outcome.failed.iter().cloned());
-        summary.stages.push((stage, outcome));
+        summary.stages.push((stage, outcome, seconds));
     }
 
     // Record failures (a resumed run that fixed them clears them)
@@ -95,7 +98,10 @@ fn run_stage(
                 tracing::warn!("report: {note}");
             }
             summary.report = Some(written.index);
-            StageOutcome::default()
+            StageOutcome {
+                done: written.patients,
+                ..Default::default()
+            }
         }
     };
     Ok(outcome)
