@@ -45,7 +45,11 @@ impl ImageOutput {
         let mut cells: Vec<usize> = (0..self.boxes.len())
             .filter(|&c| self.score(c, class) >= min_score)
             .collect();
-        cells.sort_by(|&a, &b| self.score(b, class).total_cmp(&self.score(a, class)));
+        // Best first, ties by cell: the order of a stable sort, faster
+        cells.sort_unstable_by(|&a, &b| {
+            let by_score = self.score(b, class).total_cmp(&self.score(a, class));
+            by_score.then(a.cmp(&b))
+        });
         let all = cells.into_iter().map(|c| Detection {
             class,
             score: self.score(c, class),

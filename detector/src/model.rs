@@ -22,6 +22,13 @@ pub const STRIDES: [i64; 2] = [8, 16];
 struct ConvBn {
     conv: nn::Conv2D,
     bn: nn::BatchNorm,
+    /// Weight and bias of the convolution with the batch norm folded in,
+    /// once [`ConvBn::fuse`] has run: inference then makes one pass over
+    /// the activations instead of two.
+    fused: Option<(Tensor, Tensor)>,
+    stride: i64,
+    padding: i64,
+    eps: f64,
 }
 
 impl ConvBn {
@@ -32,14 +39,42 @@ impl ConvBn {
             bias: false,
             ..Default::default()
         };
+        let bn_cfg = nn::BatchNormConfig::default();
         Self {
             conv: nn::conv2d(&vs / "conv", c_in, c_out, k, cfg),
-            bn: nn::batch_norm2d(&vs / "bn", c_out, Default::default()),
+            eps: bn_cfg.eps,
+            bn: nn::batch_norm2d(&vs / "bn", c_out, bn_cfg),
+            fused: None,
+            stride,
+            padding: k / 2,
         }
     }
 
     fn forward_t(&self, xs: &Tensor, train: bool) -> Tensor {
-        xs.apply(&self.conv).apply_t(&self.bn, train).silu()
+        match (&self.fused, train) {
+            (Some((w, b)), false) => {
+                let (stride, padding) = ([self.stride; 2], [self.padding; 2]);
+                let mut out = xs.conv2d(w, Some(b), stride, padding, [1, 1], 1);
+                out.silu_()
+            }
+            _ => xs.apply(&self.conv).apply_t(&self.bn, train).silu(),
+        }
+    }
+
+    /// Folds the batch norm's running statistics and affine parameters
+    /// into a copy of the convolution's weights: `w·γ/σ` and `β − μ·γ/σ`.
+    fn fuse(&mut self) {
+        let bn = &self.bn;
+        let (gamma, beta) = match (&bn.ws, &bn.bs) {
+            (Some(g), Some(b)) => (g, b),
+            _ => return, // a norm without affine parameters is left as is
+        };
+        self.fused = Some(tch::no_grad(|| {
+            let scale = gamma / (&bn.running_var + self.eps).sqrt();
+            let weight = &self.conv.ws * scale.view([-1, 1, 1, 1]);
+            let bias = beta - &bn.running_mean * &scale;
+            (weight, bias)
+        }));
     }
 }
 
@@ -144,6 +179,27 @@ impl YoloNet {
 
     pub fn config(&self) -> &ModelConfig {
         &self.config
+    }
+
+    /// Folds every batch norm into its convolution for inference, as
+    /// deployment tools do (ultralytics' `fuse`, for one). Outputs with
+    /// `train = false` then agree with the unfused network to float
+    /// rounding. The fused copies do not follow later changes of the
+    /// weights: call this on a loaded model that will not be trained.
+    pub fn fuse_for_inference(&mut self) {
+        let mut blocks: Vec<&mut ConvBn> =
+            vec![&mut self.lateral5, &mut self.fuse4, &mut self.fuse3];
+        for stage in &mut self.stages {
+            blocks.push(&mut stage.down);
+            if let Some((a, b)) = &mut stage.residual {
+                blocks.push(a);
+                blocks.push(b);
+            }
+        }
+        for head in &mut self.heads {
+            blocks.push(&mut head.stem);
+        }
+        blocks.into_iter().for_each(ConvBn::fuse);
     }
 
     /// Runs the network.
@@ -254,6 +310,35 @@ pub fn parameter_count(vs: &nn::VarStore) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fused_inference_matches_the_unfused_network() {
+        tch::manual_seed(3);
+        let vs = nn::VarStore::new(tch::Device::Cpu);
+        let cfg = ModelConfig {
+            width: 4,
+            ..Default::default()
+        };
+        let mut net = YoloNet::new(&vs.root(), &cfg);
+        // Running statistics away from their initial 0 and 1
+        let x = Tensor::rand([4, 1, 64, 64], (Kind::Float, tch::Device::Cpu));
+        for _ in 0..3 {
+            let _ = net.forward_t(&x, true);
+        }
+        let before = tch::no_grad(|| net.forward_t(&x, false));
+        net.fuse_for_inference();
+        let after = tch::no_grad(|| net.forward_t(&x, false));
+        for (a, b) in [
+            (&before.cls_logits, &after.cls_logits),
+            (&before.boxes, &after.boxes),
+        ] {
+            let diff = (a - b).abs().max().double_value(&[]);
+            assert!(diff < 1e-3, "fused output differs by {diff}");
+        }
+        // Training ignores the fused copies
+        let trained = net.forward_t(&x, true);
+        assert_eq!(trained.boxes.size(), before.boxes.size());
+    }
 
     #[test]
     fn output_shapes_match_anchor_points() {

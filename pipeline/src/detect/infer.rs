@@ -29,7 +29,10 @@ impl SpineDetector {
         Ok(Self::from_model(model, device))
     }
 
-    pub fn from_model(model: Model, device: tch::Device) -> Self {
+    /// Wraps a loaded model for inference; its batch norms are folded into
+    /// the convolutions, so it must not be trained afterwards.
+    pub fn from_model(mut model: Model, device: tch::Device) -> Self {
+        model.net.fuse_for_inference();
         Self {
             model,
             device,
