@@ -1,8 +1,8 @@
 //! Training killed with SIGKILL and started again resumes from its saved
 //! state and ends with the very files of an uninterrupted training: the
 //! detector after its first epoch, the graders at chosen points (the
-//! first epoch's state on disk, a finished fold) and at seeded random
-//! moments.
+//! first epoch's state on disk, a finished fold), and both at seeded
+//! random moments.
 
 use crate::common::{bytes, cervai, fixture, run};
 use rand::{Rng, SeedableRng};
@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 #[test]
-fn detector_training_killed_then_rerun_resumes_and_equals_an_uninterrupted_one() {
+fn detector_training_killed_after_an_epoch_and_at_random_moments_resumes_exactly() {
     let fx = fixture();
     let train = |out: &Path| -> Command {
         let mut cmd = cervai();
@@ -20,7 +20,9 @@ fn detector_training_killed_then_rerun_resumes_and_equals_an_uninterrupted_one()
         cmd
     };
     let whole = fx.root.join("det-whole");
+    let started = Instant::now();
     run(&mut train(&whole), true);
+    let duration = started.elapsed();
 
     // Kill as soon as the first epoch's training state is on disk
     let out = fx.root.join("det-killed");
@@ -50,6 +52,22 @@ fn detector_training_killed_then_rerun_resumes_and_equals_an_uninterrupted_one()
         assert!(
             bytes(&out.join(file)) == bytes(&whole.join(file)),
             "{file} differs from an uninterrupted training's"
+        );
+    }
+
+    // Killed at seeded random moments, each start resuming the last
+    let out = fx.root.join("det-random");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let mut landed = 0;
+    for _ in 0..3 {
+        let at = duration.mul_f64(rng.random_range(0.1..0.9));
+        landed += kill_when(spawn_quiet(train(&out)), &|| false, Some(at)) as usize;
+    }
+    run(&mut train(&out), true);
+    for file in ["detector.ckpt", "last.ckpt"] {
+        assert!(
+            bytes(&out.join(file)) == bytes(&whole.join(file)),
+            "{file} differs after {landed} random kills"
         );
     }
 }
