@@ -11,6 +11,7 @@ pub mod detect;
 pub mod device;
 pub mod grade;
 pub mod logging;
+pub mod memory;
 pub mod metric;
 pub mod report;
 pub mod run;

@@ -89,8 +89,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         println!("report: {}", index.display());
     }
     let per_second = summary.patients as f64 / summary.seconds.max(1e-9);
+    let memory = crate::memory::peak_rss_mib()
+        .map(|m| format!(", peak RSS {m:.0} MiB"))
+        .unwrap_or_default();
     println!(
-        "{} patients in {:.1} s ({per_second:.1}/s); run directory {}",
+        "{} patients in {:.1} s ({per_second:.1}/s{memory}); run directory {}",
         summary.patients,
         summary.seconds,
         out.root.display()

@@ -4,6 +4,7 @@
 use super::infer::SpineDetector;
 use super::sample::images_to_tensor;
 use crate::data::GrayImage;
+use crate::memory::{peak_rss_mib, reset_peak_rss};
 use detector::infer::predict;
 use rand::{Rng, SeedableRng};
 
@@ -54,16 +55,4 @@ fn run_once(det: &SpineDetector, images: &[&GrayImage]) {
     for out in &outputs {
         std::hint::black_box(detector::decode::decode_anatomical(out, &det.decode));
     }
-}
-
-/// Resets the kernel's peak-RSS counter (Linux); ignored elsewhere.
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
 }
