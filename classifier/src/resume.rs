@@ -3,7 +3,8 @@
 //! being fitted, the epochs done, and a note of the caller's (which fit
 //! and phase, say), in one safetensors file replaced atomically. With the
 //! per-epoch seeds of [`crate::train`], a fit resumed from this state
-//! repeats an uninterrupted one exactly.
+//! repeats an uninterrupted one exactly on the CPU (CUDA kernels are not
+//! bitwise reproducible).
 
 use crate::checkpoint::{restore_weights, weights, write_atomic};
 use crate::error::{ClassifierError, Result};
@@ -12,7 +13,7 @@ use crate::train::Resume;
 use detector::adamw::AdamW;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use tch::{Kind, Tensor};
 
 /// The kind written by and expected from grader training-state files.
@@ -54,9 +55,21 @@ pub fn save_training(
     write_atomic(&named, path)
 }
 
-/// Restores the weights of `grader` (built with the same config) from
-/// `path`; returns the optimiser's state to resume with and the note.
-pub fn load_training(path: &Path, grader: &Grader) -> Result<(Resume, serde_json::Value)> {
+/// A training state read from disk and not yet applied to any grader.
+#[derive(Debug)]
+pub struct SavedTraining {
+    path: PathBuf,
+    epochs_done: usize,
+    steps: i32,
+    /// Weights (`level.*`, `spine.*`) and optimiser moments (`adamw.*`).
+    tensors: HashMap<String, Tensor>,
+    /// What the caller saved with it.
+    pub note: serde_json::Value,
+}
+
+/// Reads a training state from `path` without touching any model, so
+/// that the caller can check its note first.
+pub fn read_training(path: &Path) -> Result<SavedTraining> {
     let broken = |problem: String| ClassifierError::TrainingState {
         path: path.into(),
         problem,
@@ -77,13 +90,27 @@ pub fn load_training(path: &Path, grader: &Grader) -> Result<(Resume, serde_json
     }
     let meta: Meta =
         serde_json::from_value(meta).map_err(|e| broken(format!("bad metadata: {e}")))?;
-    restore_weights(path, grader, &mut tensors)?;
-    let resume = Resume {
+    Ok(SavedTraining {
+        path: path.into(),
         epochs_done: meta.epochs_done,
         steps: meta.steps,
-        moments: tensors,
-    };
-    Ok((resume, meta.note))
+        tensors,
+        note: meta.note,
+    })
+}
+
+impl SavedTraining {
+    /// Copies the saved weights into `grader` (built with the same config)
+    /// and returns the optimiser's state to resume with. On an error the
+    /// grader may be partly overwritten: build a fresh one.
+    pub fn apply(mut self, grader: &Grader) -> Result<Resume> {
+        restore_weights(&self.path, grader, &mut self.tensors)?;
+        Ok(Resume {
+            epochs_done: self.epochs_done,
+            steps: self.steps,
+            moments: self.tensors,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -106,8 +133,10 @@ mod tests {
 
         cfg.seed += 1;
         let other = Grader::new(&cfg, Device::Cpu).unwrap();
-        let (resume, back) = load_training(&path, &other).unwrap();
-        assert_eq!((resume.epochs_done, back), (3, note));
+        let saved = read_training(&path).unwrap();
+        assert_eq!(saved.note, note);
+        let resume = saved.apply(&other).unwrap();
+        assert_eq!(resume.epochs_done, 3);
         let same = |a: &[(String, Tensor)], b: &[(String, Tensor)]| {
             a.iter().zip(b).all(|((n, x), (m, y))| n == m && x.equal(y))
         };
@@ -118,10 +147,10 @@ mod tests {
         // A finished grader checkpoint is not a training state
         let ckpt = dir.path().join("g.safetensors");
         crate::checkpoint::save(&grader, &serde_json::Value::Null, &ckpt).unwrap();
-        let err = load_training(&ckpt, &other).unwrap_err().to_string();
+        let err = read_training(&ckpt).unwrap_err().to_string();
         assert!(err.contains(r#"kind "grader""#), "{err}");
         std::fs::write(&path, b"half a file").unwrap();
-        let err = load_training(&path, &other).unwrap_err().to_string();
+        let err = read_training(&path).unwrap_err().to_string();
         assert!(err.contains("unreadable or truncated"), "{err}");
         assert!(err.contains("last.state"), "{err}");
     }

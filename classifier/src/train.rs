@@ -6,7 +6,7 @@
 //! Every epoch draws its shuffle and its augmentation from a seed of its
 //! own, and the optimiser's state can be saved after any epoch and handed
 //! back as a [`Resume`]: a fit resumed after a crash repeats an
-//! uninterrupted one exactly. The optimiser is the detector crate's AdamW,
+//! uninterrupted one exactly (on the CPU). The optimiser is the detector crate's AdamW,
 //! whose moments, unlike libtorch's, can be read and restored.
 
 use crate::config::{GraderConfig, LossConfig, TrainConfig};
@@ -42,11 +42,13 @@ pub struct Resume {
 }
 
 /// Called after every epoch with its statistics and the optimiser, whose
-/// state (with the weights) is what a [`Resume`] needs.
-pub type OnEpoch<'a> = &'a mut dyn FnMut(&EpochStats, &AdamW);
+/// state (with the weights) is what a [`Resume`] needs. An error stops the
+/// fit, which returns it.
+pub type OnEpoch<'a> = &'a mut dyn FnMut(&EpochStats, &AdamW) -> Result<(), String>;
 
 /// Trains the per-level net on `data`, or goes on with an interrupted fit
-/// from `resume`. Fails only when `resume` does not fit the model.
+/// from `resume`. Fails when `resume` does not fit the model or `on_epoch`
+/// fails.
 pub fn fit_levels(
     net: &LevelNet,
     vs: &nn::VarStore,
@@ -241,7 +243,7 @@ fn fit<D: Rows>(
             learning_rate: lr,
             loss: sum / count.max(1) as f64,
         };
-        on_epoch(&stats, &opt);
+        on_epoch(&stats, &opt)?;
         history.push(stats);
     }
     Ok(history)

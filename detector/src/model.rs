@@ -23,7 +23,7 @@ struct ConvBn {
     conv: nn::Conv2D,
     bn: nn::BatchNorm,
     /// Weight and bias of the convolution with the batch norm folded in,
-    /// once [`ConvBn::fuse`] has run: inference then makes one pass over
+    /// once [`ConvBn::fold_batch_norm`] has run: inference then makes one pass over
     /// the activations instead of two.
     fused: Option<(Tensor, Tensor)>,
     stride: i64,
@@ -63,7 +63,11 @@ impl ConvBn {
 
     /// Folds the batch norm's running statistics and affine parameters
     /// into a copy of the convolution's weights: `w·γ/σ` and `β − μ·γ/σ`.
-    fn fuse(&mut self) {
+    fn fold_batch_norm(&mut self) {
+        debug_assert!(
+            self.conv.bs.is_none(),
+            "the convolution has no bias of its own"
+        );
         let bn = &self.bn;
         let (gamma, beta) = match (&bn.ws, &bn.bs) {
             (Some(g), Some(b)) => (g, b),
@@ -199,7 +203,7 @@ impl YoloNet {
         for head in &mut self.heads {
             blocks.push(&mut head.stem);
         }
-        blocks.into_iter().for_each(ConvBn::fuse);
+        blocks.into_iter().for_each(ConvBn::fold_batch_norm);
     }
 
     /// Runs the network.
@@ -325,6 +329,7 @@ mod tests {
         for _ in 0..3 {
             let _ = net.forward_t(&x, true);
         }
+        let train_before = tch::no_grad(|| net.forward_t(&x, true)); // moves the statistics
         let before = tch::no_grad(|| net.forward_t(&x, false));
         net.fuse_for_inference();
         let after = tch::no_grad(|| net.forward_t(&x, false));
@@ -335,9 +340,31 @@ mod tests {
             let diff = (a - b).abs().max().double_value(&[]);
             assert!(diff < 1e-3, "fused output differs by {diff}");
         }
-        // Training ignores the fused copies
-        let trained = net.forward_t(&x, true);
-        assert_eq!(trained.boxes.size(), before.boxes.size());
+        // Training ignores the fused copies (batch statistics, same weights)
+        let train_after = tch::no_grad(|| net.forward_t(&x, true));
+        assert!(train_after.boxes.equal(&train_before.boxes));
+        assert!(train_after.cls_logits.equal(&train_before.cls_logits));
+
+        // Every batch norm of the store was folded
+        let norms = vs
+            .variables()
+            .keys()
+            .filter(|k| k.ends_with("bn.running_mean"))
+            .count();
+        assert_eq!(fused_blocks(&net), norms);
+    }
+
+    /// Blocks of `net` whose batch norm is folded.
+    fn fused_blocks(net: &YoloNet) -> usize {
+        let mut blocks: Vec<&ConvBn> = vec![&net.lateral5, &net.fuse4, &net.fuse3];
+        for stage in &net.stages {
+            blocks.push(&stage.down);
+            if let Some((a, b)) = &stage.residual {
+                blocks.extend([a, b]);
+            }
+        }
+        blocks.extend(net.heads.iter().map(|h| &h.stem));
+        blocks.iter().filter(|b| b.fused.is_some()).count()
     }
 
     #[test]

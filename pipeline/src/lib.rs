@@ -10,6 +10,7 @@ pub mod data;
 pub mod detect;
 pub mod device;
 pub mod grade;
+pub mod hash;
 pub mod logging;
 pub mod memory;
 pub mod metric;

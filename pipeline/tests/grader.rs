@@ -11,6 +11,15 @@ use pipeline::grade::{fit_grader, load_grader, predict, save_grader, score_patie
 
 const SIDE: usize = IMAGE_SIZE as usize;
 
+/// libtorch's random generator is one per process and the tests of this
+/// file run on parallel threads: those that seed it and draw from it take
+/// this lock, or their draws would interleave.
+static TORCH_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn torch_rng() -> std::sync::MutexGuard<'static, ()> {
+    TORCH_RNG.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A column of six square bodies (half side 9 px, 24 px apart) tilted by
 /// `tilt` radians, body `v` painted with `shade[v]`, and its boxes.
 fn column(tilt: f32, shade: [u8; 6]) -> (GrayImage, SpineBoxes) {
@@ -217,6 +226,7 @@ fn tiny_grader_config() -> classifier::GraderConfig {
 
 #[test]
 fn a_tiny_grader_learns_and_its_checkpoint_round_trips() {
+    let _rng = torch_rng();
     tch::set_num_threads(1);
     let (crops, labels) = tiny_cohort(8);
     let cohort = Cohort {
@@ -262,6 +272,7 @@ fn a_tiny_grader_learns_and_its_checkpoint_round_trips() {
 
 #[test]
 fn checkpoints_refuse_other_kinds_truncation_and_other_architectures() {
+    let _rng = torch_rng();
     let dir = tempfile::tempdir().unwrap();
     let cfg = tiny_grader_config();
     let grader = classifier::Grader::new(&cfg, tch::Device::Cpu).unwrap();
@@ -313,4 +324,44 @@ fn checkpoints_refuse_other_kinds_truncation_and_other_architectures() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("unexpected tensor"), "{err}");
+}
+
+/// Saving progress must not change what is trained: cross-validation with
+/// a resume folder gives the scores of one without, and the state of one
+/// fold is never applied to the next (a leak from fold to fold would show
+/// here as different out-of-fold scores).
+#[test]
+fn cross_validation_with_saved_progress_equals_one_without() {
+    let _rng = torch_rng();
+    use pipeline::grade::cv::{cross_validate, CvSettings};
+    use pipeline::grade::resume::TrainingState;
+    tch::set_num_threads(1);
+    let (crops, labels) = tiny_cohort(9);
+    let cohort = Cohort {
+        crops: crops.iter().collect(),
+        labels: labels.iter().collect(),
+    };
+    let mut cfg = tiny_grader_config();
+    cfg.train.epochs = 3;
+    cfg.spine_train.epochs = 2;
+    let settings = CvSettings {
+        folds: 3,
+        seed: 4,
+        device: tch::Device::Cpu,
+        predict_batch: 16,
+        tune: Default::default(),
+    };
+    let plain = cross_validate(&cohort, &cfg, &settings, &mut EpochLog::new(None), None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = TrainingState::new(dir.path(), "tiny", &cohort, tch::Device::Cpu);
+    let mut log = EpochLog::new(None);
+    let saved = cross_validate(&cohort, &cfg, &settings, &mut log, Some(&state)).unwrap();
+    assert_eq!(plain.scores, saved.scores);
+    assert!(dir.path().join("resume/fold2.json").is_file());
+
+    // Run again over the finished folds: read back, not retrained
+    let mut again_log = EpochLog::new(None);
+    let again = cross_validate(&cohort, &cfg, &settings, &mut again_log, Some(&state)).unwrap();
+    assert_eq!(again.scores, plain.scores);
+    assert_eq!(again_log.csv(), log.csv());
 }

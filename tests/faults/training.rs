@@ -111,7 +111,8 @@ fn kill_when(mut child: Child, ready: &dyn Fn() -> bool, after: Option<Duration>
             Some(d) => start.elapsed() >= d,
             None => ready(),
         };
-        if due || Instant::now() > deadline {
+        assert!(Instant::now() < deadline, "the awaited moment never came");
+        if due {
             break;
         }
         std::thread::sleep(Duration::from_millis(1));

@@ -249,10 +249,9 @@ fn train(args: TrainArgs, final_model: bool) -> anyhow::Result<ExitCode> {
         tune: cfg.tune.clone(),
     };
     // Progress is saved after every epoch; an interrupted training started
-    // again with the same config and patients resumes where it stopped.
-    let ids: Vec<&str> = cohort.crops.iter().map(|c| c.id.as_str()).collect();
-    let kind = if final_model { "train" } else { "cv" };
-    let state = TrainingState::new(&args.out, &format!("{kind}\n{}", cfg.to_toml()), &ids);
+    // again with the same config, device and patients resumes where it
+    // stopped (`cv` and `train` share their folds).
+    let state = TrainingState::new(&args.out, &cfg.to_toml(), &cohort, device);
     let outcome = cross_validate(&cohort, &cfg.grader(), &settings, &mut log, Some(&state))?;
     write_cv(&args.out, &outcome)?;
     if final_model {

@@ -64,12 +64,9 @@ pub fn locate_canals(images: &[GrayImage], cfg: &CropConfig) -> opencv::Result<V
 }
 
 /// Maximum of the ring filter inside `window`; the image centre when it
-/// is weaker than `canal_min_contrast`.
-pub fn locate_canal(
-    image: &GrayImage,
-    cfg: &CropConfig,
-    window: Rect,
-) -> opencv::Result<CanalSpot> {
+/// is weaker than `canal_min_contrast`. (One image alone: for tests.)
+#[cfg(test)]
+fn locate_canal(image: &GrayImage, cfg: &CropConfig, window: Rect) -> opencv::Result<CanalSpot> {
     let response = ring_response(image, &ring_kernel(cfg.canal_radius)?)?;
     strongest(image, &response, cfg, window)
 }

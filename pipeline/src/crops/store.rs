@@ -75,7 +75,23 @@ pub fn write_crops(dir: &Path, crops: &PatientCrops) -> Result<(), DataError> {
     patches.push(crops.column.clone());
     let (atlas, rects) = stack(&patches);
     save_png(&dir.join(ATLAS), &atlas)?;
-    write_pretty(&dir.join(MANIFEST), &manifest(crops, &rects))
+    write_pretty(&dir.join(MANIFEST), &manifest(crops, &rects))?;
+    remove_format_1_files(dir);
+    Ok(())
+}
+
+/// Removes the one-file-per-patch images that format 1 kept beside its
+/// manifest, so that a folder cut again holds only what describes it.
+fn remove_format_1_files(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".sag.png") || name.ends_with(".tra.png") || name == "column.png" {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Reads a folder written by [`write_crops`], checking every patch's size
@@ -220,7 +236,10 @@ fn cut_patch(atlas: &GrayImage, rect: [usize; 4], w: usize, h: usize) -> Result<
             "patch at {rect:?} is {rw}x{rh}, the settings say {w}x{h}"
         ));
     }
-    if x + w > atlas.width || y + h > atlas.height {
+    let inside = |start: usize, len: usize, side: usize| {
+        start.checked_add(len).is_some_and(|end| end <= side)
+    };
+    if !inside(x, w, atlas.width) || !inside(y, h, atlas.height) {
         return Err(format!(
             "patch at {rect:?} lies outside the {}x{} patch image",
             atlas.width, atlas.height

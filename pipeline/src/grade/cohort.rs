@@ -32,25 +32,31 @@ pub fn gather(
 }
 
 fn one(id: &str, src: CropSource, cfg: &CropConfig) -> Result<PatientCrops, String> {
+    // Stored crops first; why they cannot serve, if they cannot
+    let mut stored_problem = None;
     if let Some(dir) = src.crops.map(|d| d.join(id)) {
         if dir.join(MANIFEST).is_file() {
             match read_crops(&dir) {
                 Ok(crops) if &crops.config == cfg => return Ok(crops),
-                Ok(_) => tracing::debug!("patient {id}: stored crops used other settings"),
-                // Unreadable or of an older format: cut again when the
-                // images are at hand, else say why
-                Err(e) if src.images.is_some() => tracing::debug!("{e}; re-cropping"),
-                Err(e) => return Err(e.to_string()),
+                Ok(_) => {
+                    let problem =
+                        format!("patient {id}: stored crops were cut with other settings");
+                    stored_problem = Some(problem);
+                }
+                Err(e) => stored_problem = Some(e.to_string()), // unreadable or an older format
             }
         }
     }
-    let images = src
-        .images
-        .ok_or_else(|| format!("patient {id}: no stored crops and no --images to cut them from"))?;
-    let boxes = src
-        .boxes
-        .and_then(|b| b.get(id))
-        .ok_or_else(|| format!("patient {id}: no boxes"))?;
+    let boxes = src.boxes.and_then(|b| b.get(id));
+    let (Some(images), Some(boxes)) = (src.images, boxes) else {
+        return Err(stored_problem.unwrap_or_else(|| match src.images {
+            None => format!("patient {id}: no stored crops and no --images to cut them from"),
+            Some(_) => format!("patient {id}: no boxes"),
+        }));
+    };
+    if let Some(problem) = stored_problem {
+        tracing::info!("{problem}; cutting them again");
+    }
     let study = load_study(images, id).map_err(|e| e.to_string())?;
     let crops = crop_study(&study, boxes, cfg).map_err(|e| e.to_string())?;
     if let Some(dir) = src.crops {

@@ -61,10 +61,11 @@ pub fn cross_validate(
             if failure.is_some() {
                 return vec![PatientScores::default(); test_idx.len()];
             }
-            if let Some(done) = state.and_then(|st| st.finished_fold(f, log)) {
+            let (train, val) = (cohort.subset(train_idx), cohort.subset(&test_idx));
+            let ids: Vec<&str> = val.crops.iter().map(|c| c.id.as_str()).collect();
+            if let Some(done) = state.and_then(|st| st.finished_fold(f, &ids, log)) {
                 return done;
             }
-            let (train, val) = (cohort.subset(train_idx), cohort.subset(&test_idx));
             let run = format!("fold{f}");
             let scored = fit_grader(&train, Some(&val), cfg, s.device, log, &run, state)
                 .map(|g| score_patients(&g, &val.crops, s.predict_batch))

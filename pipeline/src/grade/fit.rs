@@ -53,73 +53,67 @@ pub fn fit_grader(
     run: &str,
     state: Option<&TrainingState>,
 ) -> Result<Grader, GradeError> {
-    let mut grader = Grader::new(cfg, device)?;
-    let saved = state.and_then(|s| s.progress(run, &grader, log));
-    let (level_resume, spine_resume) = match saved {
-        None => (None, None),
-        Some((Phase::Level, r)) => (Some(r), None),
-        Some((Phase::Spine, r)) => (None, Some(r)),
+    let saved = state.and_then(|s| s.progress(run, cfg, device, log));
+    let (mut grader, level_resume, spine_resume) = match saved {
+        None => (Grader::new(cfg, device)?, None, None),
+        Some((g, Phase::Level, r)) => (g, Some(r), None),
+        Some((g, Phase::Spine, r)) => (g, None, Some(r)),
     };
-    let mut written = Ok(());
+    // The first failure to log or save an epoch stops the fit; it is kept
+    // here with its type, while the fit only learns that it must stop.
+    let mut failed: Option<GradeError> = None;
     let mut keep = |r: Result<(), GradeError>| {
-        if let (Ok(()), Err(e)) = (&written, r) {
-            written = Err(e);
-        }
+        r.map_err(|e| {
+            let message = e.to_string();
+            failed.get_or_insert(e);
+            message
+        })
     };
-    let resume_error = |e: String| GradeError::Mismatch(format!("{run}: cannot resume: {e}"));
 
     // Per-level net, unless an interrupted fit had finished it
+    let mut outcome = Ok(());
     if spine_resume.is_none() {
         let data = level_data(&train.crops, Some(&train.labels));
         let val_levels = val.map(|v| level_data(&v.crops, Some(&v.labels)));
         let g = &grader;
-        fit_levels(
-            &g.level,
-            &g.level_vs,
-            &data,
-            cfg,
-            level_resume.as_ref(),
-            &mut |s, opt| {
-                let metric = val_levels.as_ref().map(|v| level_metric(g, v));
-                keep(
-                    log.push(run, "level", s.epoch, s.learning_rate, s.loss, metric)
-                        .map_err(Into::into),
-                );
-                if let Some(st) = state {
-                    keep(st.save_progress(run, Phase::Level, s.epoch, g, opt, log));
-                }
-            },
-        )
-        .map_err(resume_error)?;
+        let resume = level_resume.as_ref();
+        outcome = fit_levels(&g.level, &g.level_vs, &data, cfg, resume, &mut |s, opt| {
+            let metric = val_levels.as_ref().map(|v| level_metric(g, v));
+            let row = log.push(run, "level", s.epoch, s.learning_rate, s.loss, metric);
+            keep(row.map_err(Into::into))?;
+            match state {
+                Some(st) => keep(st.save_progress(run, Phase::Level, s.epoch, g, opt, log)),
+                None => Ok(()),
+            }
+        })
+        .map(drop);
     }
 
     // Whole-spine head
-    let data = spine_data(&train.crops, Some(&train.labels));
-    let val_spine = val.map(|v| spine_data(&v.crops, Some(&v.labels)));
-    grader
-        .spine
-        .fit_standardization(&data.geometry.to_device(device));
-    let g = &grader;
-    fit_spine(
-        &g.spine,
-        &g.spine_vs,
-        &data,
-        cfg,
-        spine_resume.as_ref(),
-        &mut |s, opt| {
+    if outcome.is_ok() {
+        let data = spine_data(&train.crops, Some(&train.labels));
+        let val_spine = val.map(|v| spine_data(&v.crops, Some(&v.labels)));
+        grader
+            .spine
+            .fit_standardization(&data.geometry.to_device(device));
+        let g = &grader;
+        let resume = spine_resume.as_ref();
+        outcome = fit_spine(&g.spine, &g.spine_vs, &data, cfg, resume, &mut |s, opt| {
             let metric = val_spine.as_ref().map(|v| spine_metric(g, v));
-            keep(
-                log.push(run, "spine", s.epoch, s.learning_rate, s.loss, metric)
-                    .map_err(Into::into),
-            );
-            if let Some(st) = state {
-                keep(st.save_progress(run, Phase::Spine, s.epoch, g, opt, log));
+            let row = log.push(run, "spine", s.epoch, s.learning_rate, s.loss, metric);
+            keep(row.map_err(Into::into))?;
+            match state {
+                Some(st) => keep(st.save_progress(run, Phase::Spine, s.epoch, g, opt, log)),
+                None => Ok(()),
             }
-        },
-    )
-    .map_err(resume_error)?;
-    written?;
-    Ok(grader)
+        })
+        .map(drop);
+    }
+    match (failed, outcome) {
+        (Some(e), _) => Err(e),
+        (None, Err(problem)) => Err(GradeError::Mismatch(format!("{run}: {problem}"))),
+        (None, Ok(())) => Ok(grader),
+    }
 }
 
 /// Log-probabilities of every task for each patient, in input order.

@@ -103,7 +103,6 @@ fn fit_geometry(
     let mut grader = Grader::new(cfg, Device::Cpu)?;
     let train = data.select(&index(rows), Device::Cpu);
     grader.spine.fit_standardization(&train.geometry);
-    let mut written = Ok(());
     fit_spine(
         &grader.spine,
         &grader.spine_vs,
@@ -111,13 +110,11 @@ fn fit_geometry(
         cfg,
         None,
         &mut |s, _| {
-            if let Err(e) = log.push(run, "spine", s.epoch, s.learning_rate, s.loss, None) {
-                written = Err(e);
-            }
+            log.push(run, "spine", s.epoch, s.learning_rate, s.loss, None)
+                .map_err(|e| e.to_string())
         },
     )
     .map_err(GradeError::Mismatch)?;
-    written?;
     Ok(grader)
 }
 

@@ -11,19 +11,26 @@
 //!   both models, the optimiser's state, which fit and phase it belongs to,
 //!   and the epoch log (see [`classifier::resume`]).
 //!
-//! Both carry a fingerprint of the config and the ordered patient list;
-//! state written for other settings or patients is ignored with a warning.
-//! Every fit seeds itself and every epoch draws from its own seed, so a
-//! resumed training writes the same bytes as an uninterrupted one. The
-//! folder is removed once the final grader is saved.
+//! Both carry a fingerprint of everything that shapes the result: the
+//! config, the device, and each patient's id, labels and crops, in cohort
+//! order. A state is checked against it, and against the fit it is
+//! offered to, before anything of it is used; one written for other
+//! settings, patients or another fit is ignored (with a warning where it
+//! cannot be right). Every fit seeds itself and every epoch draws from
+//! its own seed, so on the CPU a resumed training writes the same bytes as
+//! an uninterrupted one. The folder is removed once the final grader is
+//! saved.
 
+use super::fit::Cohort;
 use super::log::EpochLog;
 use super::scores::PatientScores;
 use super::GradeError;
 use crate::data::json::{read_value, write_pretty};
-use classifier::resume::{load_training, save_training};
+use crate::data::DataError;
+use crate::hash::Fnv;
+use classifier::resume::{read_training, save_training};
 use classifier::train::Resume;
-use classifier::Grader;
+use classifier::{Grader, GraderConfig};
 use detector::adamw::AdamW;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -55,6 +62,9 @@ struct FoldFile {
     log: Vec<String>,
 }
 
+/// Changes whenever the files below change meaning.
+const STATE_VERSION: &str = "grader-resume-2";
+
 /// The `resume/` folder of one training, for one config and cohort.
 #[derive(Clone, Debug)]
 pub struct TrainingState {
@@ -64,16 +74,26 @@ pub struct TrainingState {
 
 impl TrainingState {
     /// The state in `out/resume` for a training with `config` (its TOML
-    /// text) on the patients `ids`, in cohort order.
-    pub fn new(out: &Path, config: &str, ids: &[&str]) -> Self {
-        let mut text = config.to_owned();
-        for id in ids {
-            text.push('\n');
-            text.push_str(id);
+    /// text) on `cohort`, on `device`.
+    pub fn new(out: &Path, config: &str, cohort: &Cohort, device: tch::Device) -> Self {
+        let mut hash = Fnv::default();
+        hash.update(STATE_VERSION.as_bytes())
+            .update(config.as_bytes())
+            .update(format!("{device:?}").as_bytes());
+        for (crops, labels) in cohort.crops.iter().zip(&cohort.labels) {
+            let labels = serde_json::to_string(labels).expect("plain data serialises");
+            hash.update(crops.id.as_bytes()).update(labels.as_bytes());
+            for level in &crops.levels {
+                for image in level.sagittal.iter().chain([&level.axial]) {
+                    hash.update(&image.pixels);
+                }
+            }
+            hash.update(&crops.column.pixels)
+                .update(format!("{:?}", crops.boxes).as_bytes());
         }
         Self {
             dir: out.join("resume"),
-            fingerprint: format!("{:016x}", fnv(&text)),
+            fingerprint: format!("{:016x}", hash.finish()),
         }
     }
 
@@ -85,30 +105,40 @@ impl TrainingState {
         self.dir.join(format!("fold{fold}.json"))
     }
 
-    /// The scores of fold `fold` if it finished under this fingerprint;
-    /// the epoch log is restored to what it was then.
-    pub fn finished_fold(&self, fold: usize, log: &mut EpochLog) -> Option<Vec<PatientScores>> {
+    /// The scores of fold `fold`, whose patients are `ids`, if it finished
+    /// under this fingerprint; the epoch log is restored to what it was then.
+    pub fn finished_fold(
+        &self,
+        fold: usize,
+        ids: &[&str],
+        log: &mut EpochLog,
+    ) -> Option<Vec<PatientScores>> {
         let path = self.fold_path(fold);
         if !path.is_file() {
             return None;
         }
         let file = read_value(&path).and_then(|v| {
             serde_json::from_value::<FoldFile>(v)
-                .map_err(|e| crate::data::DataError::file(&path, format!("bad fold file: {e}")))
+                .map_err(|e| DataError::file(&path, format!("bad fold file: {e}")))
         });
+        let ignore = |why: String| {
+            tracing::warn!("ignoring {}: {why}", path.display());
+            None
+        };
         let file = match file {
             Ok(f) => f,
-            Err(e) => {
-                tracing::warn!("ignoring {}: {e}", path.display());
-                return None;
-            }
+            Err(e) => return ignore(e.to_string()),
         };
         if file.fingerprint != self.fingerprint {
-            tracing::warn!(
-                "ignoring {}: written for another config or cohort",
-                path.display()
-            );
-            return None;
+            return ignore("written for another config, device or cohort".into());
+        }
+        let scored: Vec<&str> = file.scores.iter().map(|s| s.id.as_str()).collect();
+        if scored != ids {
+            return ignore(format!(
+                "scores {} patients, not this fold's {}",
+                scored.len(),
+                ids.len()
+            ));
         }
         if let Err(e) = log.restore(file.log) {
             tracing::warn!("cannot rewrite the epoch log: {e}");
@@ -135,15 +165,17 @@ impl TrainingState {
         Ok(write_pretty(&self.fold_path(fold), &file)?)
     }
 
-    /// Where the fit `run` stopped, if the saved state is that fit's: the
-    /// weights go into `grader` and the rows into `log`, and the phase and
-    /// optimiser state come back.
+    /// Where the fit `run` stopped, if the saved state is that fit's: a
+    /// grader built from `cfg` on `device` with the saved weights, the
+    /// phase, and the optimiser's state; the epoch log gets the saved rows.
+    /// Nothing is touched unless the state is this fit's and fits it.
     pub fn progress(
         &self,
         run: &str,
-        grader: &Grader,
+        cfg: &GraderConfig,
+        device: tch::Device,
         log: &mut EpochLog,
-    ) -> Option<(Phase, Resume)> {
+    ) -> Option<(Grader, Phase, Resume)> {
         let path = self.last();
         if !path.is_file() {
             return None;
@@ -152,20 +184,36 @@ impl TrainingState {
             tracing::warn!("ignoring {}: {why}", path.display());
             None
         };
-        let (resume, note) = match load_training(&path, grader) {
-            Ok(loaded) => loaded,
+        let saved = match read_training(&path) {
+            Ok(saved) => saved,
             Err(e) => return ignore(e.to_string()),
         };
-        let note: Note = match serde_json::from_value(note) {
+        let note: Note = match serde_json::from_value(saved.note.clone()) {
             Ok(n) => n,
             Err(e) => return ignore(format!("bad note: {e}")),
         };
         if note.fingerprint != self.fingerprint {
-            return ignore("written for another config or cohort".into());
+            return ignore("written for another config, device or cohort".into());
         }
         if note.run != run {
-            // Another fit's state: that fit finished or has not started
+            // Another fit's state: that fit finished, or this one has not
+            // saved its first epoch yet
             return None;
+        }
+        let grader = match Grader::new(cfg, device) {
+            Ok(g) => g,
+            Err(e) => return ignore(e.to_string()),
+        };
+        let resume = match saved.apply(&grader) {
+            Ok(r) => r,
+            Err(e) => return ignore(e.to_string()),
+        };
+        let vs = match note.phase {
+            Phase::Level => &grader.level_vs,
+            Phase::Spine => &grader.spine_vs,
+        };
+        if let Err(e) = AdamW::new(vs, 0.9, 0.999, 0.0).restore(&resume.moments, resume.steps) {
+            return ignore(format!("optimiser state: {e}"));
         }
         if let Err(e) = log.restore(note.log) {
             tracing::warn!("cannot rewrite the epoch log: {e}");
@@ -178,7 +226,7 @@ impl TrainingState {
             "{run}: resuming the {model} after epoch {}",
             resume.epochs_done
         );
-        Some((note.phase, resume))
+        Some((grader, note.phase, resume))
     }
 
     /// Saves the fit `run` after `epoch` of `phase`.
@@ -199,7 +247,7 @@ impl TrainingState {
         };
         let note = serde_json::to_value(&note).expect("plain data serialises");
         std::fs::create_dir_all(&self.dir)
-            .map_err(|e| GradeError::Mismatch(format!("{}: {e}", self.dir.display())))?;
+            .map_err(|e| DataError::file(&self.dir, format!("cannot create: {e}")))?;
         Ok(save_training(&self.last(), grader, opt, epoch, &note)?)
     }
 
@@ -211,11 +259,4 @@ impl TrainingState {
             }
         }
     }
-}
-
-/// 64-bit FNV-1a of a string.
-pub fn fnv(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
-    })
 }

@@ -250,6 +250,8 @@ impl Inputs {
         };
         let relative = format!("overlays/{id}.jpg");
         write_overlay(&report_dir.join(&relative), &input)?;
+        // Overlays were PNG before: a report written again keeps one copy
+        let _ = std::fs::remove_file(report_dir.join(format!("overlays/{id}.png")));
         Ok(Ok(relative))
     }
 }

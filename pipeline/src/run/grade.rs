@@ -39,8 +39,9 @@ pub fn crop_stage(
 ) -> anyhow::Result<StageOutcome> {
     const STAGE: &str = "crop";
     let cfg = crop_config(plan)?;
-    // Done means complete: a manifest that parses, every image it names at
-    // its size, cut with the grader's settings; anything less is cut again
+    // Done means complete: a manifest that parses, a crops.png that decodes
+    // with every patch the manifest places in it at its size, cut with the
+    // grader's settings; anything less is cut again
     let is_done = |id: &str| read_crops(&run.crops(id)).is_ok_and(|c| c.config == cfg);
     Ok(drive(
         STAGE,
