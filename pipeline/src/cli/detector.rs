@@ -10,7 +10,7 @@ use crate::detect::yolo::{load_split, read_spec};
 use crate::detect::{DataFormat, DetectorRunConfig, SpineDetector};
 use crate::device::{set_threads, DeviceKind};
 use anyhow::Context;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -59,9 +59,9 @@ pub struct EvalArgs {
     /// A cohort folder (cervai) or a YOLO data.yaml.
     #[arg(long)]
     pub data: PathBuf,
-    /// Layout of `--data`.
-    #[arg(long, value_enum, default_value_t = DataFormat::Cervai)]
-    pub format: DataFormat,
+    /// Layout of `--data`; by default YOLO for a `.yaml` file, else cervai.
+    #[arg(long, value_enum)]
+    pub format: Option<DataFormat>,
     /// YOLO split to evaluate.
     #[arg(long, default_value = "test")]
     pub split: String,
@@ -162,7 +162,13 @@ fn eval_cmd(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let device = args.device.resolve()?;
     let det = SpineDetector::load(&args.model, device)?;
     let size = det.model.net.config().image_size as usize;
-    let (samples, names) = match args.format {
+    let yaml = |p: &Path| p.extension().is_some_and(|e| e == "yaml" || e == "yml");
+    let format = match args.format {
+        Some(f) => f,
+        None if yaml(&args.data) => DataFormat::Yolo,
+        None => DataFormat::Cervai,
+    };
+    let (samples, names) = match format {
         DataFormat::Cervai => (load_cohort(&args.data, 0)?, level_names()),
         DataFormat::Yolo => {
             let spec = read_spec(&args.data)?;
@@ -172,7 +178,7 @@ fn eval_cmd(args: EvalArgs) -> anyhow::Result<ExitCode> {
             )
         }
     };
-    let report = evaluate(&det, &samples, args.format)?;
+    let report = evaluate(&det, &samples, format)?;
     print!("{}", render(&report, &names));
     Ok(ExitCode::SUCCESS)
 }
