@@ -5,6 +5,7 @@
 use super::config::{BoxSource, ResolvedRun, Stage};
 use super::drive::StageOutcome;
 use super::errors::{self, PatientError};
+use super::grade::RunGrader;
 use super::layout::RunDir;
 use super::localize::{Localizer, TrueBoxes};
 use super::lock::RunLock;
@@ -31,7 +32,7 @@ pub struct RunSummary {
 pub fn execute(plan: &ResolvedRun, run: &RunDir, stages: &[Stage]) -> anyhow::Result<RunSummary> {
     let started = std::time::Instant::now();
     let _lock = RunLock::acquire(&run.root)?;
-    check_models(plan, stages)?;
+    let mut models = Models::load(plan, stages)?;
     save_or_check_config(plan, run)?;
     remove_stale_partials(&run.root);
     crate::device::set_threads(plan.config.threads);
@@ -59,7 +60,7 @@ pub fn execute(plan: &ResolvedRun, run: &RunDir, stages: &[Stage]) -> anyhow::Re
     let mut ids = ids;
     for stage in order {
         let stage_started = std::time::Instant::now();
-        let outcome = run_stage(stage, plan, run, &ids, &mut summary)?;
+        let outcome = run_stage(stage, plan, run, &ids, &mut models, &mut summary)?;
         let seconds = stage_started.elapsed().as_secs_f64();
         // A patient that failed is not handed to the later stages
         ids.retain(|id| !outcome.failed.iter().any(|e| &e.id == id));
@@ -78,18 +79,29 @@ fn run_stage(
     plan: &ResolvedRun,
     run: &RunDir,
     ids: &[String],
+    models: &mut Models,
     summary: &mut RunSummary,
 ) -> anyhow::Result<StageOutcome> {
     let batch = plan.config.batch_patients.max(1);
+    let no_grader = || anyhow::anyhow!("internal: the grader was not loaded for this stage");
     let outcome = match stage {
         Stage::Detect => {
-            let mut localizer = localizer(plan)?;
+            let localizer = models
+                .localizer
+                .as_mut()
+                .context("internal: no localizer was loaded for the detect stage")?;
             let outcome = super::detect::run(&plan.data, run, ids, batch, localizer.as_mut());
             super::detect::collect(run, ids)?;
             outcome
         }
-        Stage::Crop => super::grade::crop_stage(plan, run, ids)?,
-        Stage::Grade => super::grade::grade_stage(plan, run, ids)?,
+        Stage::Crop => {
+            let grader = models.grader.as_ref().ok_or_else(no_grader)?;
+            super::grade::crop_stage(plan, run, ids, &grader.crops)
+        }
+        Stage::Grade => {
+            let grader = models.grader.as_ref().ok_or_else(no_grader)?;
+            super::grade::grade_stage(plan, run, ids, grader)?
+        }
         Stage::Report => {
             summary.score = super::report::score_run(&plan.data, run)?;
             let opts = crate::report::ReportOptions::default();
@@ -123,17 +135,28 @@ fn localizer(plan: &ResolvedRun) -> anyhow::Result<Box<dyn Localizer>> {
     }
 }
 
-/// Loads every model the asked stages need before anything is written: a
+/// The models of a run, each loaded once, before anything is written: a
 /// bad checkpoint fails the run at once rather than after stage 1, and
 /// leaves no config behind that a corrected resume would have to match.
-fn check_models(plan: &ResolvedRun, stages: &[Stage]) -> anyhow::Result<()> {
-    if stages.contains(&Stage::Detect) && plan.config.boxes == BoxSource::Detected {
-        localizer(plan)?;
+struct Models {
+    /// Stage 1's boxes: the detector, or the cohort's true boxes.
+    localizer: Option<Box<dyn Localizer>>,
+    /// Stage 3's grader; stage 2 cuts crops with its settings.
+    grader: Option<RunGrader>,
+}
+
+impl Models {
+    fn load(plan: &ResolvedRun, stages: &[Stage]) -> anyhow::Result<Self> {
+        let localizer = match stages.contains(&Stage::Detect) {
+            true => Some(localizer(plan)?),
+            false => None,
+        };
+        let grader = match stages.contains(&Stage::Crop) || stages.contains(&Stage::Grade) {
+            true => Some(RunGrader::load(plan)?),
+            false => None,
+        };
+        Ok(Self { localizer, grader })
     }
-    if stages.contains(&Stage::Crop) || stages.contains(&Stage::Grade) {
-        super::grade::crop_config(plan)?;
-    }
-    Ok(())
 }
 
 /// A new run saves its config; a resumed run must have been made with the

@@ -12,23 +12,34 @@ use crate::data::labels::{read_labels, write_labels, PatientGrades};
 use crate::data::{study, DataError};
 use crate::grade::{load_grader, predict};
 use anyhow::{bail, Context};
+use classifier::Grader;
 use rayon::prelude::*;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// The grader checkpoint of the plan, or an error naming the flag.
-fn grader_path(plan: &ResolvedRun) -> anyhow::Result<&Path> {
-    match &plan.config.grader {
-        Some(path) => Ok(path),
-        None => bail!("the crop and grade stages need a grader: pass --grader or set `grader`"),
-    }
+/// The grader of a run, loaded once, with the crop settings it was
+/// trained on (crops must match them).
+pub struct RunGrader {
+    pub grader: Grader,
+    pub crops: CropConfig,
+    /// The checkpoint, for error messages.
+    pub path: PathBuf,
 }
 
-/// Crop settings stored in the grader checkpoint (crops must match them).
-pub(super) fn crop_config(plan: &ResolvedRun) -> anyhow::Result<CropConfig> {
-    let path = grader_path(plan)?;
-    let (_, crops) = load_grader(path, tch::Device::Cpu)
-        .with_context(|| format!("cannot load grader {}", path.display()))?;
-    Ok(crops)
+impl RunGrader {
+    /// Loads the plan's grader checkpoint onto the plan's device.
+    pub fn load(plan: &ResolvedRun) -> anyhow::Result<Self> {
+        let Some(path) = &plan.config.grader else {
+            bail!("the crop and grade stages need a grader: pass --grader or set `grader`")
+        };
+        let device = plan.config.device.resolve()?;
+        let (grader, crops) = load_grader(path, device)
+            .with_context(|| format!("cannot load grader {}", path.display()))?;
+        Ok(Self {
+            grader,
+            crops,
+            path: path.clone(),
+        })
+    }
 }
 
 /// Stage 2: crops every patient that has boxes and no complete crops yet.
@@ -36,25 +47,19 @@ pub fn crop_stage(
     plan: &ResolvedRun,
     run: &RunDir,
     ids: &[String],
-) -> anyhow::Result<StageOutcome> {
+    cfg: &CropConfig,
+) -> StageOutcome {
     const STAGE: &str = "crop";
-    let cfg = crop_config(plan)?;
     // Done means complete: a manifest that parses, a crops.png that decodes
     // with every patch the manifest places in it at its size, cut with the
     // grader's settings; anything less is cut again
-    let is_done = |id: &str| read_crops(&run.crops(id)).is_ok_and(|c| c.config == cfg);
-    Ok(drive(
-        STAGE,
-        ids,
-        plan.config.batch_patients,
-        is_done,
-        |chunk| {
-            chunk
-                .par_iter()
-                .map(|id| crop_one(&plan.data, run, id, &cfg))
-                .collect()
-        },
-    ))
+    let is_done = |id: &str| read_crops(&run.crops(id)).is_ok_and(|c| &c.config == cfg);
+    drive(STAGE, ids, plan.config.batch_patients, is_done, |chunk| {
+        chunk
+            .par_iter()
+            .map(|id| crop_one(&plan.data, run, id, cfg))
+            .collect()
+    })
 }
 
 fn crop_one(data: &Path, run: &RunDir, id: &str, cfg: &CropConfig) -> Result<(), PatientError> {
@@ -86,12 +91,10 @@ pub fn grade_stage(
     plan: &ResolvedRun,
     run: &RunDir,
     ids: &[String],
+    model: &RunGrader,
 ) -> anyhow::Result<StageOutcome> {
     const STAGE: &str = "grade";
-    let path = grader_path(plan)?;
-    let device = plan.config.device.resolve()?;
-    let (grader, expected) = load_grader(path, device)
-        .with_context(|| format!("cannot load grader {}", path.display()))?;
+    let (grader, expected, path) = (&model.grader, &model.crops, &model.path);
     let is_done = |id: &str| read_patient_grades(run, id).is_ok();
     let batch_levels = plan.config.batch_patients.max(1) * 11;
     let outcome = drive(STAGE, ids, plan.config.batch_patients, is_done, |chunk| {
@@ -103,7 +106,7 @@ pub fn grade_stage(
                     let problem = format!("no complete crops ({})", e.problem);
                     PatientError::new(id, STAGE, &e.file, problem)
                 })?;
-                if crops.config != expected {
+                if &crops.config != expected {
                     let problem = "crops were cut with other settings than the grader expects; \
                                    delete this folder to re-crop";
                     return Err(PatientError::new(id, STAGE, &run.crops(id), problem));
@@ -118,7 +121,7 @@ pub fn grade_stage(
         let graded = if ready.is_empty() {
             Ok(Vec::new())
         } else {
-            predict(&grader, &expected, &ready, batch_levels)
+            predict(grader, expected, &ready, batch_levels)
         };
         let mut graded = match graded {
             Ok(grades) => grades.into_iter().map(Ok).collect::<Vec<_>>(),
