@@ -11,8 +11,9 @@ use crate::crops::PatientCrops;
 use crate::data::PatientGrades;
 use classifier::data::labels;
 use classifier::thresholds::{class_f1, decide, macro_f1};
-use classifier::train::{fit_levels, fit_spine, predict_levels, predict_spine};
+use classifier::train::{fit_levels, fit_spine, predict_levels, predict_spine, EpochStats};
 use classifier::{Grader, GraderConfig, LevelData, SpineData};
+use detector::adamw::AdamW;
 use tch::{Device, Tensor};
 
 /// Patients with their labels, index-aligned.
@@ -59,11 +60,17 @@ pub fn fit_grader(
         Some((g, Phase::Level, r)) => (g, Some(r), None),
         Some((g, Phase::Spine, r)) => (g, None, Some(r)),
     };
-    // The first failure to log or save an epoch stops the fit; it is kept
-    // here with its type, while the fit only learns that it must stop.
+    // After every epoch: its log row, then (with `state`) the progress. The
+    // first failure stops the fit; it is kept here with its type, while the
+    // fit only learns that it must stop.
     let mut failed: Option<GradeError> = None;
-    let mut keep = |r: Result<(), GradeError>| {
-        r.map_err(|e| {
+    let mut after_epoch = |phase: Phase, metric, s: &EpochStats, opt: &AdamW, g: &Grader| {
+        let row = log.push(run, phase.name(), s.epoch, s.learning_rate, s.loss, metric);
+        let done = row.map_err(GradeError::from).and_then(|()| match state {
+            Some(st) => st.save_progress(run, phase, s.epoch, g, opt, log),
+            None => Ok(()),
+        });
+        done.map_err(|e| {
             let message = e.to_string();
             failed.get_or_insert(e);
             message
@@ -79,12 +86,7 @@ pub fn fit_grader(
         let resume = level_resume.as_ref();
         outcome = fit_levels(&g.level, &g.level_vs, &data, cfg, resume, &mut |s, opt| {
             let metric = val_levels.as_ref().map(|v| level_metric(g, v));
-            let row = log.push(run, "level", s.epoch, s.learning_rate, s.loss, metric);
-            keep(row.map_err(Into::into))?;
-            match state {
-                Some(st) => keep(st.save_progress(run, Phase::Level, s.epoch, g, opt, log)),
-                None => Ok(()),
-            }
+            after_epoch(Phase::Level, metric, s, opt, g)
         })
         .map(drop);
     }
@@ -100,12 +102,7 @@ pub fn fit_grader(
         let resume = spine_resume.as_ref();
         outcome = fit_spine(&g.spine, &g.spine_vs, &data, cfg, resume, &mut |s, opt| {
             let metric = val_spine.as_ref().map(|v| spine_metric(g, v));
-            let row = log.push(run, "spine", s.epoch, s.learning_rate, s.loss, metric);
-            keep(row.map_err(Into::into))?;
-            match state {
-                Some(st) => keep(st.save_progress(run, Phase::Spine, s.epoch, g, opt, log)),
-                None => Ok(()),
-            }
+            after_epoch(Phase::Spine, metric, s, opt, g)
         })
         .map(drop);
     }

@@ -43,6 +43,16 @@ pub enum Phase {
     Spine,
 }
 
+impl Phase {
+    /// The model's name in the epoch log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Level => "level",
+            Phase::Spine => "spine",
+        }
+    }
+}
+
 /// What a saved state says besides the tensors.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
