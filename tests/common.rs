@@ -149,6 +149,19 @@ pub fn bytes(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// Checks that each of `files` has the same bytes in `out` as in
+/// `reference`.
+pub fn assert_same_files(out: &Path, reference: &Path, files: &[&str]) {
+    for file in files {
+        assert!(
+            bytes(&out.join(file)) == bytes(&reference.join(file)),
+            "{file} of {} differs from {}",
+            out.display(),
+            reference.display()
+        );
+    }
+}
+
 /// Copies the folder `from` to `to`, recursively.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

@@ -43,14 +43,7 @@ pub fn reference() -> &'static (PathBuf, Duration) {
 
 /// `boxes.json` and `predictions.json` of `out` equal the reference's.
 pub fn assert_same_outputs(out: &Path) {
-    let (reference, _) = reference();
-    for file in OUTPUTS {
-        assert!(
-            bytes(&out.join(file)) == bytes(&reference.join(file)),
-            "{file} of {} differs from an uninterrupted run",
-            out.display()
-        );
-    }
+    common::assert_same_files(out, &reference().0, &OUTPUTS);
 }
 
 /// No temporary file is left and every JSON file present parses.

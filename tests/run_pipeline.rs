@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::{bytes, cervai, copy_dir, detect_cmd, files_under, fixture, run, run_cmd, PATIENTS};
+use common::{assert_same_files, bytes, cervai, copy_dir, detect_cmd, files_under, fixture, run};
+use common::{run_cmd, PATIENTS};
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -105,13 +106,7 @@ fn killed_mid_stage_then_resumed_equals_an_uninterrupted_run() {
 
     run(&mut run_cmd(fx, &fx.data, &out), true);
     let reference = reference();
-    for file in ["boxes.json", "predictions.json"] {
-        assert_eq!(
-            bytes(&out.join(file)),
-            bytes(&reference.join(file)),
-            "{file} differs"
-        );
-    }
+    assert_same_files(&out, reference, &["boxes.json", "predictions.json"]);
     let leftovers = files_under(&out)
         .into_iter()
         .filter(|p| p.to_string_lossy().ends_with(".partial"));
@@ -166,13 +161,7 @@ fn shards_merged_equal_an_unsharded_run() {
         true,
     );
     let reference = reference();
-    for file in ["boxes.json", "predictions.json"] {
-        assert_eq!(
-            bytes(&merged.join(file)),
-            bytes(&reference.join(file)),
-            "{file} differs"
-        );
-    }
+    assert_same_files(&merged, reference, &["boxes.json", "predictions.json"]);
 }
 
 #[test]

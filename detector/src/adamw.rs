@@ -5,6 +5,7 @@
 //! resumed after a crash must continue with exactly the state it stopped
 //! with.
 
+use crate::resume::restore_tensor;
 use std::collections::HashMap;
 use tch::{nn, Tensor};
 
@@ -122,18 +123,7 @@ impl AdamW {
     pub fn restore(&mut self, tensors: &HashMap<String, Tensor>, steps: i32) -> Result<(), String> {
         for s in &mut self.slots {
             for (moment, target) in [("m", &mut s.m), ("v", &mut s.v)] {
-                let key = format!("adamw.{moment}.{}", s.name);
-                let src = tensors
-                    .get(&key)
-                    .ok_or_else(|| format!("{key} is missing"))?;
-                if src.size() != target.size() {
-                    return Err(format!(
-                        "{key}: shape {:?}, expected {:?}",
-                        src.size(),
-                        target.size()
-                    ));
-                }
-                tch::no_grad(|| target.copy_(src));
+                restore_tensor(tensors, &format!("adamw.{moment}.{}", s.name), target)?;
             }
         }
         self.steps = steps;

@@ -89,3 +89,21 @@ pub fn load_training(
         })?;
     Ok(meta.note)
 }
+
+/// Copies the saved tensor `tensors[key]` into `target`, which must have
+/// its shape.
+pub fn restore_tensor(
+    tensors: &HashMap<String, Tensor>,
+    key: &str,
+    target: &mut Tensor,
+) -> Result<(), String> {
+    let src = tensors
+        .get(key)
+        .ok_or_else(|| format!("{key} is missing"))?;
+    if src.size() != target.size() {
+        let (got, want) = (src.size(), target.size());
+        return Err(format!("{key}: shape {got:?}, expected {want:?}"));
+    }
+    tch::no_grad(|| target.copy_(src));
+    Ok(())
+}

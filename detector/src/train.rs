@@ -10,6 +10,7 @@ use crate::assign::GtBox;
 use crate::config::{LossConfig, ModelConfig, TrainConfig};
 use crate::loss::{detection_loss, LossParts};
 use crate::model::{anchor_points, YoloNet};
+use crate::resume::restore_tensor;
 use std::collections::HashMap;
 use tch::nn;
 use tch::{Device, Tensor};
@@ -177,18 +178,7 @@ fn copy_into(
     tensors: &HashMap<String, Tensor>,
 ) -> Result<(), String> {
     for (name, mut var) in vs.variables() {
-        let key = format!("{prefix}{name}");
-        let src = tensors
-            .get(&key)
-            .ok_or_else(|| format!("{key} is missing"))?;
-        if src.size() != var.size() {
-            return Err(format!(
-                "{key}: shape {:?}, model has {:?}",
-                src.size(),
-                var.size()
-            ));
-        }
-        tch::no_grad(|| var.copy_(src));
+        restore_tensor(tensors, &format!("{prefix}{name}"), &mut var)?;
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! first epoch's state on disk, a finished fold), and both at seeded
 //! random moments.
 
-use crate::common::{bytes, cervai, fixture, run};
+use crate::common::{assert_same_files, cervai, fixture, run};
 use rand::{Rng, SeedableRng};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -26,20 +26,9 @@ fn detector_training_killed_after_an_epoch_and_at_random_moments_resumes_exactly
 
     // Kill as soon as the first epoch's training state is on disk
     let out = fx.root.join("det-killed");
-    let mut child = train(&out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
     let state = out.join("last.ckpt");
-    let deadline = Instant::now() + Duration::from_secs(300);
-    while !state.exists() && child.try_wait().unwrap().is_none() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    let landed = child.try_wait().unwrap().is_none();
-    child.kill().ok();
-    child.wait().unwrap();
-    assert!(landed, "the training ended before it could be killed");
+    let killed = kill_when(spawn_quiet(train(&out)), &|| state.exists(), None);
+    assert!(killed, "the training ended before it could be killed");
 
     // Started again, it trains the second epoch only
     let again = run(&mut train(&out), true);
@@ -48,12 +37,7 @@ fn detector_training_killed_after_an_epoch_and_at_random_moments_resumes_exactly
         !log.contains("epoch  1 ") && log.contains("epoch  2 "),
         "{log}"
     );
-    for file in ["detector.ckpt", "last.ckpt"] {
-        assert!(
-            bytes(&out.join(file)) == bytes(&whole.join(file)),
-            "{file} differs from an uninterrupted training's"
-        );
-    }
+    assert_same_files(&out, &whole, &DETECTOR_OUTPUTS);
 
     // Killed at seeded random moments, each start resuming the last
     let out = fx.root.join("det-random");
@@ -63,13 +47,9 @@ fn detector_training_killed_after_an_epoch_and_at_random_moments_resumes_exactly
         let at = duration.mul_f64(rng.random_range(0.1..0.9));
         landed += kill_when(spawn_quiet(train(&out)), &|| false, Some(at)) as usize;
     }
+    assert!(landed >= 1, "no kill landed before the training ended");
     run(&mut train(&out), true);
-    for file in ["detector.ckpt", "last.ckpt"] {
-        assert!(
-            bytes(&out.join(file)) == bytes(&whole.join(file)),
-            "{file} differs after {landed} random kills"
-        );
-    }
+    assert_same_files(&out, &whole, &DETECTOR_OUTPUTS);
 }
 
 /// `cervai classifier train` on the fixture cohort with three epochs per
@@ -89,6 +69,9 @@ fn grader_training(out: &Path) -> Command {
     cmd.arg("--images").arg(&fx.data).arg("--out").arg(out);
     cmd
 }
+
+/// What a finished detector training must reproduce byte for byte.
+const DETECTOR_OUTPUTS: [&str; 2] = ["detector.ckpt", "last.ckpt"];
 
 /// What a finished grader training must reproduce byte for byte.
 const GRADER_OUTPUTS: [&str; 4] = [
@@ -171,12 +154,7 @@ fn grader_training_killed_at_chosen_and_random_moments_resumes_exactly() {
     let again = run(&mut grader_training(&out), true);
     let log = String::from_utf8_lossy(&again.stderr);
     assert!(log.contains("fold 0: finished earlier"), "{log}");
-    for file in GRADER_OUTPUTS {
-        assert!(
-            bytes(&out.join(file)) == bytes(&whole.join(file)),
-            "{file} differs from an uninterrupted training's"
-        );
-    }
+    assert_same_files(&out, &whole, &GRADER_OUTPUTS);
     assert!(!resume.exists(), "state left after a finished training");
 
     // Seeded random moments, then a resume that runs to the end
@@ -189,10 +167,5 @@ fn grader_training_killed_at_chosen_and_random_moments_resumes_exactly() {
     }
     assert!(landed >= 1, "no kill landed before the training ended");
     run(&mut grader_training(&out), true);
-    for file in GRADER_OUTPUTS {
-        assert!(
-            bytes(&out.join(file)) == bytes(&whole.join(file)),
-            "{file} differs after {landed} kills"
-        );
-    }
+    assert_same_files(&out, &whole, &GRADER_OUTPUTS);
 }
